@@ -1,0 +1,60 @@
+// Package hubagent assembles the hub manager: its options, its scheme, and
+// the checks it runs before starting its controllers.
+package hubagent
+
+import (
+	"flag"
+	"time"
+)
+
+// Options are the hub agent's command-line settings.
+type Options struct {
+	// MetricsBindAddress is where Prometheus metrics are served; "0" disables them.
+	MetricsBindAddress string
+	// HealthProbeBindAddress is where /healthz and /readyz are served.
+	HealthProbeBindAddress string
+	// LeaderElect makes replicas elect one active leader.
+	LeaderElect bool
+	// LeaderElectionNamespace holds the leader election Lease.
+	LeaderElectionNamespace string
+	// LeaderElectionID names the leader election Lease.
+	LeaderElectionID string
+	// LeaseDuration, RenewDeadline and RetryPeriod tune leader election.
+	LeaseDuration time.Duration
+	RenewDeadline time.Duration
+	RetryPeriod   time.Duration
+}
+
+// NewOptions returns the defaults.
+func NewOptions() *Options {
+	return &Options{
+		MetricsBindAddress:      ":8080",
+		HealthProbeBindAddress:  ":8081",
+		LeaderElect:             true,
+		LeaderElectionNamespace: "fleet-system",
+		LeaderElectionID:        "flotilla-hub-agent",
+		LeaseDuration:           15 * time.Second,
+		RenewDeadline:           10 * time.Second,
+		RetryPeriod:             2 * time.Second,
+	}
+}
+
+// AddFlags registers the options on fs.
+func (o *Options) AddFlags(fs *flag.FlagSet) {
+	fs.StringVar(&o.MetricsBindAddress, "metrics-bind-address", o.MetricsBindAddress,
+		`Address the metrics endpoint binds to, e.g. ":8080"; "0" disables it.`)
+	fs.StringVar(&o.HealthProbeBindAddress, "health-probe-bind-address", o.HealthProbeBindAddress,
+		"Address the /healthz and /readyz endpoints bind to.")
+	fs.BoolVar(&o.LeaderElect, "leader-elect", o.LeaderElect,
+		"Elect one active hub agent among replicas; turn off only when a single replica runs.")
+	fs.StringVar(&o.LeaderElectionNamespace, "leader-election-namespace", o.LeaderElectionNamespace,
+		"Namespace of the leader election Lease (the pod's namespace when empty and running in a cluster).")
+	fs.StringVar(&o.LeaderElectionID, "leader-election-id", o.LeaderElectionID,
+		"Name of the leader election Lease.")
+	fs.DurationVar(&o.LeaseDuration, "leader-election-lease-duration", o.LeaseDuration,
+		"How long a standby waits before taking over a lease the leader stopped renewing.")
+	fs.DurationVar(&o.RenewDeadline, "leader-election-renew-deadline", o.RenewDeadline,
+		"How long the leader keeps retrying to renew its lease before giving up leadership.")
+	fs.DurationVar(&o.RetryPeriod, "leader-election-retry-period", o.RetryPeriod,
+		"How often leader election actions are retried.")
+}
