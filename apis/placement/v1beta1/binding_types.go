@@ -23,7 +23,7 @@ import (
 // the work generator turns a Bound binding into Work objects and reports their
 // progress in the binding's status. A cluster the scheduler no longer picks
 // gets its binding moved to Unscheduled and, later, deleted. Every binding
-// carries the PlacementTrackingLabel naming its placement.
+// carries the kubernetes-fleet.io/parent-CRP label naming its placement.
 type ClusterResourceBinding struct {
 	metav1.TypeMeta   `json:",inline"`
 	metav1.ObjectMeta `json:"metadata,omitempty"`

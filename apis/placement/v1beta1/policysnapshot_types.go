@@ -18,10 +18,10 @@ import (
 //
 // The placement controller creates a new snapshot whenever the policy (apart
 // from numberOfClusters) changes, and never edits a snapshot's spec. Snapshots
-// are named <placement>-<index> (PolicySnapshotNameFmt), with indices counting
-// up from 0, and carry the PlacementTrackingLabel, PolicyIndexLabel and
-// IsLatestSnapshotLabel labels; a PickN snapshot also carries the
-// NumberOfClustersAnnotation with the cluster count currently asked for.
+// are named <placement>-<index>, with indices counting up from 0, and carry the
+// kubernetes-fleet.io/parent-CRP, policy-index and is-latest-snapshot labels; a
+// PickN snapshot also carries the kubernetes-fleet.io/number-of-clusters
+// annotation with the cluster count currently asked for.
 type ClusterSchedulingPolicySnapshot struct {
 	metav1.TypeMeta   `json:",inline"`
 	metav1.ObjectMeta `json:"metadata,omitempty"`

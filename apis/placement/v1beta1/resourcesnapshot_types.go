@@ -19,12 +19,12 @@ import (
 // Because one object cannot exceed the API server's size limit, one version of
 // the selected resources (a snapshot group) may span several snapshots that
 // share a resource index; indices start at 0 and only grow. The group's master
-// snapshot is named <placement>-<index>-snapshot (ResourceSnapshotNameFmt) and
-// carries the ResourceGroupHashAnnotation, NumberOfResourceSnapshotsAnnotation
-// and NumberOfEnvelopedObjectsAnnotation annotations; the others are named
-// <placement>-<index>-<subindex> (ResourceSnapshotNameWithSubindexFmt) and carry
-// the SubindexOfResourceSnapshotAnnotation. Every snapshot of a group has the
-// PlacementTrackingLabel, ResourceIndexLabel and IsLatestSnapshotLabel labels.
+// snapshot is named <placement>-<index>-snapshot and carries the
+// kubernetes-fleet.io/resource-hash, number-of-resource-snapshots and
+// number-of-enveloped-object annotations; the others are named
+// <placement>-<index>-<subindex> and carry the subindex-of-resource-snapshot
+// annotation. Every snapshot of a group has the kubernetes-fleet.io/parent-CRP,
+// resource-index and is-latest-snapshot labels.
 type ClusterResourceSnapshot struct {
 	metav1.TypeMeta   `json:",inline"`
 	metav1.ObjectMeta `json:"metadata,omitempty"`
