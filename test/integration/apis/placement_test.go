@@ -25,6 +25,7 @@ var _ = Describe("ClusterResourcePlacement validation", func() {
 	DescribeTable("accepts valid placements",
 		func(c contractCase) { c.run() },
 		Entry("the tutorial's placement", contractCase{obj: seedPlacement}),
+		Entry("the tutorial's placement written as v1", contractCase{obj: strings.Replace(seedPlacement, "kubernetes-fleet.io/v1beta1", "kubernetes-fleet.io/v1", 1)}),
 		Entry("no policy (PickAll)", contractCase{obj: placement("")}),
 		Entry("PickN with numberOfClusters", contractCase{obj: placement("  policy:\n    placementType: PickN\n    numberOfClusters: 2\n")}),
 		Entry("PickFixed with clusterNames", contractCase{obj: placement("  policy:\n    placementType: PickFixed\n    clusterNames: [member1]\n")}),
@@ -111,6 +112,7 @@ var _ = Describe("MemberCluster validation", func() {
 	DescribeTable("validates member clusters",
 		func(c contractCase) { c.run() },
 		Entry("a member like the tutorial's", contractCase{obj: memberCluster}),
+		Entry("a member written as v1", contractCase{obj: strings.Replace(memberCluster, "kubernetes-fleet.io/v1beta1", "kubernetes-fleet.io/v1", 1)}),
 		Entry("a taint with an invalid key", contractCase{
 			obj:     memberCluster + "  taints:\n    - key: \"bad key!\"\n      effect: NoSchedule\n",
 			wantErr: "spec.taints[0].key"}),
