@@ -463,7 +463,6 @@ const (
 )
 
 // RolloutStrategy says how changes of the selected resources reach the clusters.
-// +kubebuilder:validation:XValidation:rule="!(has(self.type) && self.type == 'External' && has(self.rollingUpdate))",message="rollingUpdate config is not valid for External rollout strategy type"
 type RolloutStrategy struct {
 	// type is RollingUpdate (default) or External (an update run rolls the
 	// placement out). A placement can move from RollingUpdate to External

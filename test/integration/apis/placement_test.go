@@ -32,6 +32,9 @@ var _ = Describe("ClusterResourcePlacement validation", func() {
 		Entry("RollingUpdate to External", contractCase{
 			obj:     placement("  strategy:\n    type: RollingUpdate\n"),
 			patches: []string{`{"spec":{"strategy":{"type":"External"}}}`}}),
+		Entry("RollingUpdate with its settings to External (the settings are ignored)", contractCase{
+			obj:     placement("  strategy:\n    type: RollingUpdate\n    rollingUpdate:\n      maxUnavailable: 1\n"),
+			patches: []string{`{"spec":{"strategy":{"type":"External"}}}`}}),
 		Entry("a 63-character name", contractCase{
 			obj: strings.Replace(placement(""), "spec:", "metadata:\n  name: "+strings.Repeat("p", 63)+"\nspec:", 1), keepName: true}),
 	)
