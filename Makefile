@@ -30,10 +30,11 @@ help: ## Show this help.
 ##@ Development
 
 .PHONY: manifests
-manifests: $(CONTROLLER_GEN) ## Generate the CRDs (config/crd/bases) from the API types.
+manifests: $(CONTROLLER_GEN) ## Generate the CRDs (config/crd/bases) and the hub agent's RBAC (config/rbac).
 	rm -f $(CRD_DIR)/*.yaml
 	$(CONTROLLER_GEN) crd paths=./apis/... output:crd:artifacts:config=$(CRD_DIR)
 	$(GO) run ./hack/crdgen $(CRD_DIR)
+	$(CONTROLLER_GEN) rbac:roleName=flotilla-hub-agent paths=./pkg/... output:rbac:artifacts:config=config/rbac
 
 .PHONY: generate
 generate: $(CONTROLLER_GEN) ## Generate the deepcopy code (zz_generated.deepcopy.go) of the API types.
@@ -51,10 +52,10 @@ vet: ## Run go vet.
 verify: manifests generate ## Fail if generated code is stale or untracked, or the code is not gofmt-clean.
 	@unformatted="$$(gofmt -l $$(git ls-files '*.go'))"; \
 	if [[ -n "$$unformatted" ]]; then echo "gofmt needed on:"; echo "$$unformatted"; exit 1; fi
-	@stale="$$(git status --porcelain --untracked-files=all -- apis $(CRD_DIR))"; \
+	@stale="$$(git status --porcelain --untracked-files=all -- apis config)"; \
 	if [[ -n "$$stale" ]]; then \
 		echo "Generated files are stale or untracked; run 'make manifests generate' and commit:"; \
-		echo "$$stale"; git --no-pager diff --stat -- apis $(CRD_DIR); exit 1; \
+		echo "$$stale"; git --no-pager diff --stat -- apis config; exit 1; \
 	fi
 	@echo "Generated code is up to date."
 

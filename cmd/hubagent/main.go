@@ -10,11 +10,13 @@ import (
 	"os"
 
 	"k8s.io/client-go/discovery"
+	"k8s.io/utils/clock"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/healthz"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
+	"github.com/flotilla-dev/flotilla/pkg/controllers/membercluster"
 	"github.com/flotilla-dev/flotilla/pkg/hubagent"
 	"github.com/flotilla-dev/flotilla/pkg/version"
 )
@@ -66,6 +68,9 @@ func run(ctx context.Context, opts *hubagent.Options) error {
 	})
 	if err != nil {
 		return fmt.Errorf("creating the manager: %w", err)
+	}
+	if err := membercluster.NewReconciler(mgr.GetClient(), clock.RealClock{}).SetupWithManager(mgr); err != nil {
+		return fmt.Errorf("setting up the member cluster controller: %w", err)
 	}
 	if err := mgr.AddHealthzCheck("healthz", healthz.Ping); err != nil {
 		return fmt.Errorf("adding the health check: %w", err)

@@ -7,6 +7,11 @@ import (
 	"time"
 )
 
+// Leader election and events, used by the manager itself.
+// +kubebuilder:rbac:groups=coordination.k8s.io,resources=leases,verbs=get;list;watch;create;update;patch;delete
+// +kubebuilder:rbac:groups="",resources=events,verbs=create;patch
+// +kubebuilder:rbac:groups=events.k8s.io,resources=events,verbs=create;patch
+
 // Options are the hub agent's command-line settings.
 type Options struct {
 	// MetricsBindAddress is where Prometheus metrics are served; "0" disables them.

@@ -44,4 +44,8 @@ const (
 	// RoleNameFormat formats the name of the Role that grants a member
 	// cluster's identity access to its own namespace: fleet-role-<cluster>.
 	RoleNameFormat = "fleet-role-%s"
+
+	// RoleBindingNameFormat names the RoleBinding that grants a member's
+	// identity its Role: fleet-rolebinding-<cluster>.
+	RoleBindingNameFormat = "fleet-rolebinding-%s"
 )

@@ -232,6 +232,19 @@ const (
 	MemberClusterJoinStateUnknownReason = "MemberClusterJoinStateUnknown"
 )
 
+// Reasons of a MemberCluster's Healthy condition, set by the hub from the
+// member agent's heartbeats and health reports.
+const (
+	// MemberClusterHealthyReason: the member agent reports in time and finds its cluster healthy.
+	MemberClusterHealthyReason = "MemberClusterHealthy"
+	// MemberClusterUnhealthyReason: the member agent reports its cluster unhealthy.
+	MemberClusterUnhealthyReason = "MemberClusterUnhealthy"
+	// MemberClusterHeartbeatTimeoutReason: the member agent missed its heartbeats.
+	MemberClusterHeartbeatTimeoutReason = "MemberAgentHeartbeatTimeout"
+	// MemberClusterHealthUnknownReason: the member agent has not reported yet.
+	MemberClusterHealthUnknownReason = "MemberClusterHealthUnknown"
+)
+
 // Reasons of the ClusterPropertyProviderStarted condition.
 const (
 	// ClusterPropertyProviderStartedReason: the provider started.
