@@ -17,6 +17,7 @@ import (
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
 	"github.com/flotilla-dev/flotilla/pkg/controllers/membercluster"
+	"github.com/flotilla-dev/flotilla/pkg/controllers/placement"
 	"github.com/flotilla-dev/flotilla/pkg/hubagent"
 	"github.com/flotilla-dev/flotilla/pkg/version"
 )
@@ -71,6 +72,9 @@ func run(ctx context.Context, opts *hubagent.Options) error {
 	}
 	if err := membercluster.NewReconciler(mgr.GetClient(), clock.RealClock{}).SetupWithManager(mgr); err != nil {
 		return fmt.Errorf("setting up the member cluster controller: %w", err)
+	}
+	if err := placement.NewReconciler(mgr.GetClient()).SetupWithManager(mgr); err != nil {
+		return fmt.Errorf("setting up the placement controller: %w", err)
 	}
 	if err := mgr.AddHealthzCheck("healthz", healthz.Ping); err != nil {
 		return fmt.Errorf("adding the health check: %w", err)
