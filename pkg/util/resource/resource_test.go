@@ -34,8 +34,8 @@ func TestStrip(t *testing.T) {
 			},
 			want: map[string]any{
 				"apiVersion": "v1", "kind": "ConfigMap",
-				"metadata":   map[string]any{"name": "test-cm", "namespace": "test-namespace"},
-				"data":       map[string]any{"key": "value1"},
+				"metadata": map[string]any{"name": "test-cm", "namespace": "test-namespace"},
+				"data":     map[string]any{"key": "value1"},
 			},
 		},
 		"the tutorial's Namespace keeps its labels and spec, loses its status": {
