@@ -27,18 +27,20 @@ func fromYAML(manifest string) *unstructured.Unstructured {
 
 // contractCase is one row of a validation table: create obj, then apply each
 // merge patch in turn; the last step must fail with wantErr in its message,
-// or every step must succeed when wantErr is empty. The object gets a unique
-// name unless keepName is set (for the cases that test names).
+// or every step must succeed when wantErr is empty. The object is named name
+// when set (for the cases that test names), and gets a unique name otherwise.
 type contractCase struct {
-	obj      string
-	patches  []string
-	wantErr  string
-	keepName bool
+	obj     string
+	patches []string
+	wantErr string
+	name    string
 }
 
 func (c contractCase) run() {
 	obj := fromYAML(c.obj)
-	if !c.keepName {
+	if c.name != "" {
+		obj.SetName(c.name)
+	} else {
 		obj.SetName(fmt.Sprintf("%s-%d", strings.ToLower(obj.GetKind()), nameCounter.Add(1)))
 	}
 	steps := len(c.patches) + 1

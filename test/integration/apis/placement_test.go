@@ -36,14 +36,14 @@ var _ = Describe("ClusterResourcePlacement validation", func() {
 			obj:     placement("  strategy:\n    type: RollingUpdate\n    rollingUpdate:\n      maxUnavailable: 1\n"),
 			patches: []string{`{"spec":{"strategy":{"type":"External"}}}`}}),
 		Entry("a 63-character name", contractCase{
-			obj: strings.Replace(placement(""), "spec:", "metadata:\n  name: "+strings.Repeat("p", 63)+"\nspec:", 1), keepName: true}),
+			obj: placement(""), name: strings.Repeat("p", 63)}),
 	)
 
 	DescribeTable("rejects invalid placements with a message that says what to fix",
 		func(c contractCase) { c.run() },
 		Entry("a name longer than 63 characters", contractCase{
-			obj:     strings.Replace(placement(""), "spec:", "metadata:\n  name: "+strings.Repeat("p", 64)+"\nspec:", 1),
-			wantErr: "name must not exceed 63 characters", keepName: true}),
+			obj: placement(""), name: strings.Repeat("p", 64),
+			wantErr: "name must not exceed 63 characters"}),
 		Entry("no resource selectors", contractCase{
 			obj:     "apiVersion: placement.kubernetes-fleet.io/v1beta1\nkind: ClusterResourcePlacement\nspec:\n  resourceSelectors: []\n",
 			wantErr: "spec.resourceSelectors"}),

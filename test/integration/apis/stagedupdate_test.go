@@ -169,7 +169,7 @@ var _ = Describe("ClusterStagedUpdateRun validation", func() {
 		Entry("the tutorial's run", contractCase{obj: seedRun}),
 		Entry("a run without resourceSnapshotIndex (the latest snapshot)", contractCase{obj: run("")}),
 		Entry("a run with a 63-character name", contractCase{
-			obj: strings.Replace(run(""), "spec:", "metadata:\n  name: "+strings.Repeat("r", 63)+"\nspec:", 1), keepName: true}),
+			obj: run(""), name: strings.Repeat("r", 63)}),
 		Entry("a run created in state Initialize", contractCase{obj: runInState("Initialize")}),
 		Entry("a run created in state Run", contractCase{obj: runInState("Run")}),
 		Entry("a run created in state Stop", contractCase{obj: runInState("Stop")}),
@@ -186,8 +186,8 @@ var _ = Describe("ClusterStagedUpdateRun validation", func() {
 	DescribeTable("rejects invalid runs and changes",
 		func(c contractCase) { c.run() },
 		Entry("a name longer than 63 characters", contractCase{
-			obj:     strings.Replace(run(""), "spec:", "metadata:\n  name: "+strings.Repeat("r", 64)+"\nspec:", 1),
-			wantErr: "metadata.name max length is 63", keepName: true}),
+			obj: run(""), name: strings.Repeat("r", 64),
+			wantErr: "metadata.name max length is 63"}),
 		Entry("no placementName", contractCase{
 			obj:     "apiVersion: placement.kubernetes-fleet.io/v1beta1\nkind: ClusterStagedUpdateRun\nspec:\n  stagedRolloutStrategyName: s\n",
 			wantErr: "spec.placementName: Required value"}),

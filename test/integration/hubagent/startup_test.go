@@ -5,8 +5,6 @@ import (
 	"net"
 	"net/http"
 	"os/exec"
-	"path/filepath"
-	"strings"
 	"time"
 
 	. "github.com/onsi/ginkgo/v2"
@@ -17,6 +15,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/envtest"
 
 	pkghubagent "github.com/flotilla-dev/flotilla/pkg/hubagent"
+	"github.com/flotilla-dev/flotilla/test/integration/framework"
 )
 
 // freeAddress returns a loopback address with a port nothing listens on.
@@ -69,7 +68,7 @@ var _ = Describe("Hub agent start-up", Ordered, func() {
 
 	It("finds every required kind once the generated CRDs are installed", func() {
 		_, err := envtest.InstallCRDs(cfg, envtest.CRDInstallOptions{
-			Paths:              []string{filepath.Join("..", "..", "..", "config", "crd", "bases")},
+			Paths:              []string{framework.CRDPath()},
 			ErrorIfPathMissing: true,
 		})
 		Expect(err).NotTo(HaveOccurred())
@@ -98,6 +97,6 @@ var _ = Describe("Hub agent start-up", Ordered, func() {
 			}).WithTimeout(30*time.Second).Should(Equal(http.StatusOK), path)
 		}
 		Consistently(session).WithTimeout(2 * time.Second).ShouldNot(gexec.Exit())
-		Expect(strings.Contains(string(session.Err.Contents()), "Starting the hub agent")).To(BeTrue())
+		Expect(string(session.Err.Contents())).To(ContainSubstring("Starting the hub agent"))
 	})
 })

@@ -5,7 +5,6 @@ package hubagent
 
 import (
 	"context"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"testing"
@@ -14,8 +13,8 @@ import (
 	. "github.com/onsi/gomega"
 	"k8s.io/client-go/rest"
 	"sigs.k8s.io/controller-runtime/pkg/envtest"
-	logf "sigs.k8s.io/controller-runtime/pkg/log"
-	"sigs.k8s.io/controller-runtime/pkg/log/zap"
+
+	"github.com/flotilla-dev/flotilla/test/integration/framework"
 )
 
 var (
@@ -33,22 +32,12 @@ func TestHubAgent(t *testing.T) {
 }
 
 var _ = BeforeSuite(func() {
-	logf.SetLogger(zap.New(zap.WriteTo(GinkgoWriter), zap.UseDevMode(true)))
 	ctx, cancel = context.WithCancel(context.Background())
 
 	// No CRDs at start: the first spec checks the refusal.
-	testEnv = &envtest.Environment{}
-	var err error
-	cfg, err = testEnv.Start()
-	Expect(err).NotTo(HaveOccurred())
-
-	admin, err := testEnv.AddUser(envtest.User{Name: "admin", Groups: []string{"system:masters"}}, nil)
-	Expect(err).NotTo(HaveOccurred())
-	data, err := admin.KubeConfig()
-	Expect(err).NotTo(HaveOccurred())
+	testEnv, cfg = framework.StartAPIServer(false)
 	dir := GinkgoT().TempDir()
-	kubeconfig = filepath.Join(dir, "kubeconfig")
-	Expect(os.WriteFile(kubeconfig, data, 0o600)).To(Succeed())
+	kubeconfig = framework.WriteAdminKubeconfig(testEnv, dir)
 
 	hubagent = filepath.Join(dir, "hubagent")
 	build := exec.CommandContext(ctx, "go", "build", "-o", hubagent, "github.com/flotilla-dev/flotilla/cmd/hubagent")

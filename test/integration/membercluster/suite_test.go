@@ -6,7 +6,6 @@ package membercluster
 
 import (
 	"context"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -16,12 +15,9 @@ import (
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/envtest"
-	logf "sigs.k8s.io/controller-runtime/pkg/log"
-	"sigs.k8s.io/controller-runtime/pkg/log/zap"
-	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
 	"github.com/flotilla-dev/flotilla/pkg/controllers/membercluster"
-	"github.com/flotilla-dev/flotilla/pkg/hubagent"
+	"github.com/flotilla-dev/flotilla/test/integration/framework"
 )
 
 const (
@@ -42,27 +38,13 @@ func TestMemberCluster(t *testing.T) {
 }
 
 var _ = BeforeSuite(func() {
-	logf.SetLogger(zap.New(zap.WriteTo(GinkgoWriter), zap.UseDevMode(true)))
 	ctx, cancel = context.WithCancel(context.Background())
-
-	testEnv = &envtest.Environment{
-		CRDDirectoryPaths:     []string{filepath.Join("..", "..", "..", "config", "crd", "bases")},
-		ErrorIfCRDPathMissing: true,
-	}
-	cfg, err := testEnv.Start()
-	Expect(err).NotTo(HaveOccurred())
-
-	scheme := hubagent.NewScheme()
-	k8sClient, err = client.New(cfg, client.Options{Scheme: scheme})
-	Expect(err).NotTo(HaveOccurred())
-
-	mgr, err := ctrl.NewManager(cfg, ctrl.Options{Scheme: scheme, Metrics: metricsserver.Options{BindAddress: "0"}})
-	Expect(err).NotTo(HaveOccurred())
-	Expect(membercluster.NewReconciler(mgr.GetClient(), clock.RealClock{}).SetupWithManager(mgr)).To(Succeed())
-	go func() {
-		defer GinkgoRecover()
-		Expect(mgr.Start(ctx)).To(Succeed())
-	}()
+	env, restCfg := framework.StartAPIServer(true)
+	testEnv = env
+	k8sClient = framework.NewClient(restCfg)
+	framework.StartManager(ctx, restCfg, func(mgr ctrl.Manager) error {
+		return membercluster.NewReconciler(mgr.GetClient(), clock.RealClock{}).SetupWithManager(mgr)
+	})
 })
 
 var _ = AfterSuite(func() {

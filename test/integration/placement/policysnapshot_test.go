@@ -5,6 +5,7 @@ import (
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/utils/ptr"
@@ -110,6 +111,6 @@ var _ = Describe("Scheduling policy snapshots", func() {
 		Eventually(snapshotsOf("short-lived")).WithTimeout(timeout).WithPolling(interval).Should(BeEmpty())
 		Eventually(func() error {
 			return k8sClient.Get(ctx, types.NamespacedName{Name: "short-lived"}, &placementv1beta1.ClusterResourcePlacement{})
-		}).WithTimeout(timeout).WithPolling(interval).Should(Satisfy(func(err error) bool { return client.IgnoreNotFound(err) == nil && err != nil }))
+		}).WithTimeout(timeout).WithPolling(interval).Should(Satisfy(apierrors.IsNotFound))
 	})
 })
