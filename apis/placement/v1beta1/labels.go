@@ -77,6 +77,9 @@ const (
 	ParentResourceOverrideSnapshotHashAnnotation = fleetPrefix + "parent-resource-override-snapshot-hash"
 	// ParentClusterResourceOverrideSnapshotHashAnnotation holds the hash of the cluster resource override snapshots applied to a Work.
 	ParentClusterResourceOverrideSnapshotHashAnnotation = fleetPrefix + "parent-cluster-resource-override-snapshot-hash"
+	// CRPGenerationAnnotation holds the placement generation a policy snapshot
+	// was last written for; the scheduler reports it as observedCRPGeneration.
+	CRPGenerationAnnotation = fleetPrefix + "CRP-generation"
 	// PreviousBindingStateAnnotation remembers whether an Unscheduled binding was Bound or Scheduled before.
 	PreviousBindingStateAnnotation = fleetPrefix + "previous-binding-state"
 )

@@ -142,14 +142,19 @@ func (r *Reconciler) ensurePolicySnapshot(ctx context.Context, crp *placementv1b
 	}
 
 	count, hasCount := numberOfClustersAnnotation(crp.Spec.Policy)
+	generation := strconv.FormatInt(crp.Generation, 10)
 	if s := plan.current; s != nil {
 		changed := s.Labels[placementv1beta1.IsLatestSnapshotLabel] != "true"
 		s.Labels[placementv1beta1.IsLatestSnapshotLabel] = "true"
+		if s.Annotations == nil {
+			s.Annotations = map[string]string{}
+		}
 		if hasCount && s.Annotations[placementv1beta1.NumberOfClustersAnnotation] != count {
-			if s.Annotations == nil {
-				s.Annotations = map[string]string{}
-			}
 			s.Annotations[placementv1beta1.NumberOfClustersAnnotation] = count
+			changed = true
+		}
+		if s.Annotations[placementv1beta1.CRPGenerationAnnotation] != generation {
+			s.Annotations[placementv1beta1.CRPGenerationAnnotation] = generation
 			changed = true
 		}
 		if changed {
@@ -179,8 +184,9 @@ func (r *Reconciler) ensurePolicySnapshot(ctx context.Context, crp *placementv1b
 			PolicyHash: []byte(hash),
 		},
 	}
+	snapshot.Annotations = map[string]string{placementv1beta1.CRPGenerationAnnotation: generation}
 	if hasCount {
-		snapshot.Annotations = map[string]string{placementv1beta1.NumberOfClustersAnnotation: count}
+		snapshot.Annotations[placementv1beta1.NumberOfClustersAnnotation] = count
 	}
 	if err := controllerutil.SetControllerReference(crp, snapshot, r.client.Scheme()); err != nil {
 		return nil, fmt.Errorf("setting the owner of policy snapshot %q: %w", snapshot.Name, err)
