@@ -19,6 +19,7 @@ import (
 	"github.com/flotilla-dev/flotilla/pkg/controllers/membercluster"
 	"github.com/flotilla-dev/flotilla/pkg/controllers/placement"
 	"github.com/flotilla-dev/flotilla/pkg/hubagent"
+	"github.com/flotilla-dev/flotilla/pkg/selection"
 	"github.com/flotilla-dev/flotilla/pkg/version"
 )
 
@@ -73,7 +74,11 @@ func run(ctx context.Context, opts *hubagent.Options) error {
 	if err := membercluster.NewReconciler(mgr.GetClient(), clock.RealClock{}).SetupWithManager(mgr); err != nil {
 		return fmt.Errorf("setting up the member cluster controller: %w", err)
 	}
-	if err := placement.NewReconciler(mgr.GetClient()).SetupWithManager(mgr); err != nil {
+	selector, err := selection.New(cfg, mgr.GetCache(), opts.ResourceChangesCollectionDuration)
+	if err != nil {
+		return err
+	}
+	if err := placement.NewReconciler(mgr.GetClient(), selector).SetupWithManager(mgr); err != nil {
 		return fmt.Errorf("setting up the placement controller: %w", err)
 	}
 	if err := mgr.AddHealthzCheck("healthz", healthz.Ping); err != nil {

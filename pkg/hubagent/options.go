@@ -28,6 +28,10 @@ type Options struct {
 	LeaseDuration time.Duration
 	RenewDeadline time.Duration
 	RetryPeriod   time.Duration
+	// ResourceChangesCollectionDuration is how long a change to a selected
+	// hub object waits for further changes before the placement takes a new
+	// resource snapshot, so that a burst of edits yields one snapshot.
+	ResourceChangesCollectionDuration time.Duration
 }
 
 // NewOptions returns the defaults.
@@ -41,6 +45,8 @@ func NewOptions() *Options {
 		LeaseDuration:           15 * time.Second,
 		RenewDeadline:           10 * time.Second,
 		RetryPeriod:             2 * time.Second,
+
+		ResourceChangesCollectionDuration: time.Second,
 	}
 }
 
@@ -62,4 +68,6 @@ func (o *Options) AddFlags(fs *flag.FlagSet) {
 		"How long the leader keeps retrying to renew its lease before giving up leadership.")
 	fs.DurationVar(&o.RetryPeriod, "leader-election-retry-period", o.RetryPeriod,
 		"How often leader election actions are retried.")
+	fs.DurationVar(&o.ResourceChangesCollectionDuration, "resource-changes-collection-duration", o.ResourceChangesCollectionDuration,
+		"How long a change to a selected hub object waits for further changes before a new resource snapshot is taken.")
 }

@@ -58,7 +58,7 @@ func newTestReconciler(t *testing.T, limit int32) (*Reconciler, *placementv1beta
 		crp.Spec.RevisionHistoryLimit = ptr.To(limit)
 	}
 	c := fake.NewClientBuilder().WithScheme(hubagent.NewScheme()).WithObjects(crp).Build()
-	return NewReconciler(c), crp
+	return NewReconciler(c, nil), crp
 }
 
 func TestEnsureResourceSnapshotsFollowsTheTutorial(t *testing.T) {

@@ -51,19 +51,6 @@ func update(crp *placementv1beta1.ClusterResourcePlacement, mutate func(*placeme
 }
 
 var _ = Describe("Scheduling policy snapshots", func() {
-	It("snapshots the tutorial's placement as example-placement-0, owned by the placement", func() {
-		crp := newPlacement("example-placement", &placementv1beta1.PlacementPolicy{PlacementType: placementv1beta1.PickAllPlacementType})
-		Expect(k8sClient.Create(ctx, crp)).To(Succeed())
-		Eventually(snapshotsOf("example-placement")).WithTimeout(timeout).WithPolling(interval).
-			Should(Equal(map[string]string{"example-placement-0": "latest=true index=0 count="}))
-
-		s := &placementv1beta1.ClusterSchedulingPolicySnapshot{}
-		Expect(k8sClient.Get(ctx, types.NamespacedName{Name: "example-placement-0"}, s)).To(Succeed())
-		Expect(s.Spec.Policy.PlacementType).To(Equal(placementv1beta1.PickAllPlacementType))
-		Expect(s.Spec.PolicyHash).To(HaveLen(64))
-		Expect(s.OwnerReferences).To(ConsistOf(HaveField("Name", "example-placement")))
-	})
-
 	It("keeps one PickN snapshot while the placement scales, and moves to the next index when the policy changes", func() {
 		crp := newPlacement("pickn", &placementv1beta1.PlacementPolicy{PlacementType: placementv1beta1.PickNPlacementType, NumberOfClusters: ptr.To[int32](1)})
 		Expect(k8sClient.Create(ctx, crp)).To(Succeed())

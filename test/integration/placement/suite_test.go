@@ -1,6 +1,7 @@
 // Package placement tests the placement controller on a real API server:
 // every change of a placement's policy yields the next scheduling policy
-// snapshot, with the labels, hash and history the scheduler and users rely on.
+// snapshot, and every change of what it selects the next resource snapshot,
+// with the labels, hash and history the scheduler, rollouts and users rely on.
 package placement
 
 import (
@@ -15,12 +16,15 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/envtest"
 
 	"github.com/flotilla-dev/flotilla/pkg/controllers/placement"
+	"github.com/flotilla-dev/flotilla/pkg/selection"
 	"github.com/flotilla-dev/flotilla/test/integration/framework"
 )
 
 const (
 	timeout  = 15 * time.Second
 	interval = 100 * time.Millisecond
+	// collectionWindow batches changes to selected objects.
+	collectionWindow = 300 * time.Millisecond
 )
 
 var (
@@ -41,7 +45,11 @@ var _ = BeforeSuite(func() {
 	testEnv = env
 	k8sClient = framework.NewClient(restCfg)
 	framework.StartManager(ctx, restCfg, func(mgr ctrl.Manager) error {
-		return placement.NewReconciler(mgr.GetClient()).SetupWithManager(mgr)
+		selector, err := selection.New(restCfg, mgr.GetCache(), collectionWindow)
+		if err != nil {
+			return err
+		}
+		return placement.NewReconciler(mgr.GetClient(), selector).SetupWithManager(mgr)
 	})
 })
 

@@ -1,0 +1,95 @@
+package placement
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+
+	"k8s.io/apimachinery/pkg/api/equality"
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	placementv1beta1 "github.com/flotilla-dev/flotilla/apis/placement/v1beta1"
+)
+
+// updateStatus recomputes the placement's status from its latest policy
+// snapshot, its resource snapshots and its bindings, and writes it when it
+// changed.
+func (r *Reconciler) updateStatus(ctx context.Context, crp *placementv1beta1.ClusterResourcePlacement, policySnapshot *placementv1beta1.ClusterSchedulingPolicySnapshot) error {
+	in := statusInputs{
+		policySnapshot: policySnapshot,
+		latestIndex:    -1,
+		indexOf:        map[string]string{},
+		resourcesOf:    map[string][]placementv1beta1.ResourceIdentifier{},
+	}
+
+	snapshots := &placementv1beta1.ClusterResourceSnapshotList{}
+	if err := r.client.List(ctx, snapshots, client.MatchingLabels{placementv1beta1.PlacementTrackingLabel: crp.Name}); err != nil {
+		return fmt.Errorf("listing resource snapshots of %q: %w", crp.Name, err)
+	}
+	ptrs := make([]*placementv1beta1.ClusterResourceSnapshot, len(snapshots.Items))
+	for i := range snapshots.Items {
+		ptrs[i] = &snapshots.Items[i]
+	}
+	groups, err := groupResourceSnapshots(ptrs)
+	if err != nil {
+		return err
+	}
+	for _, g := range groups {
+		if g.master == nil || !g.complete() {
+			continue
+		}
+		index := strconv.Itoa(g.index)
+		in.indexOf[g.master.Name] = index
+		if g.master.Labels[placementv1beta1.IsLatestSnapshotLabel] == "true" {
+			in.latestIndex = g.index
+		}
+		ids, err := resourceIdentifiers(g)
+		if err != nil {
+			return err
+		}
+		in.resourcesOf[index] = ids
+	}
+
+	bindings := &placementv1beta1.ClusterResourceBindingList{}
+	if err := r.client.List(ctx, bindings, client.MatchingLabels{placementv1beta1.PlacementTrackingLabel: crp.Name}); err != nil {
+		return fmt.Errorf("listing bindings of %q: %w", crp.Name, err)
+	}
+	for i := range bindings.Items {
+		in.bindings = append(in.bindings, &bindings.Items[i])
+	}
+
+	return r.writeStatus(ctx, crp, computeStatus(crp, in))
+}
+
+// reportInvalidSelectors tells the user why the placement's selectors cannot
+// be resolved. Nothing is retried: a change of the placement or of the hub's
+// kinds brings the placement back.
+func (r *Reconciler) reportInvalidSelectors(ctx context.Context, crp *placementv1beta1.ClusterResourcePlacement, cause error) error {
+	status := *crp.Status.DeepCopy()
+	meta.SetStatusCondition(&status.Conditions, metav1.Condition{
+		Type:               string(placementv1beta1.ClusterResourcePlacementScheduled),
+		Status:             metav1.ConditionFalse,
+		Reason:             placementv1beta1.PlacementInvalidResourceSelectorsReason,
+		Message:            cause.Error(),
+		ObservedGeneration: crp.Generation,
+	})
+	return r.writeStatus(ctx, crp, status)
+}
+
+// writeStatus patches the placement's status to status when it differs.
+// Only this controller writes a placement's status, so the patch carries no
+// resource version: a status computed from a slightly stale cache is
+// corrected by the event that follows.
+func (r *Reconciler) writeStatus(ctx context.Context, crp *placementv1beta1.ClusterResourcePlacement, status placementv1beta1.PlacementStatus) error {
+	if equality.Semantic.DeepEqual(crp.Status, status) {
+		return nil
+	}
+	base := crp.DeepCopy()
+	crp.Status = status
+	if err := r.client.Status().Patch(ctx, crp, client.MergeFrom(base)); err != nil {
+		return fmt.Errorf("updating the status of ClusterResourcePlacement %q: %w", crp.Name, err)
+	}
+	return nil
+}
