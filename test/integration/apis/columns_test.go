@@ -1,12 +1,12 @@
 package apis
 
 import (
-	"strings"
-
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 	"k8s.io/apimachinery/pkg/types"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"github.com/flotilla-dev/flotilla/test/integration/framework"
 )
 
 // The placement from the tutorial, verbatim.
@@ -75,15 +75,6 @@ spec:
   targetStage: canary
 `
 
-// table splits kubectl's tabular output into rows of fields.
-func table(out string) [][]string {
-	var rows [][]string
-	for _, line := range strings.Split(strings.TrimSpace(out), "\n") {
-		rows = append(rows, strings.Fields(line))
-	}
-	return rows
-}
-
 // condition renders a condition for a status merge patch.
 func condition(condType, status, reason string) string {
 	return `{"type":"` + condType + `","status":"` + status + `","reason":"` + reason +
@@ -100,14 +91,14 @@ var _ = Describe("kubectl output of the tutorial's objects", Ordered, func() {
 		Expect(kubectlWithInput(seedPlacement, "apply", "-f", "-")).
 			To(Equal("clusterresourceplacement.placement.kubernetes-fleet.io/example-placement created\n"))
 
-		rows := table(kubectl("get", "crp", "example-placement"))
+		rows := framework.Table(kubectl("get", "crp", "example-placement"))
 		Expect(rows).To(HaveLen(2))
 		Expect(rows[0]).To(Equal([]string{"NAME", "GEN", "SCHEDULED", "SCHEDULED-GEN", "AVAILABLE", "AVAILABLE-GEN", "AGE"}))
 		Expect(rows[1][:2]).To(Equal([]string{"example-placement", "1"}))
 
 		crp := fromYAML(seedPlacement)
 		patchStatus(crp, `{"conditions":[`+condition("ClusterResourcePlacementScheduled", "True", "SchedulingPolicyFulfilled")+`]}`)
-		rows = table(kubectl("get", "crp", "example-placement"))
+		rows = framework.Table(kubectl("get", "crp", "example-placement"))
 		Expect(rows[1][:4]).To(Equal([]string{"example-placement", "1", "True", "1"}))
 		Expect(rows[1]).To(HaveLen(5), "AVAILABLE and AVAILABLE-GEN stay blank until a rollout finished")
 	})
@@ -115,7 +106,7 @@ var _ = Describe("kubectl output of the tutorial's objects", Ordered, func() {
 	It("lists resource snapshots with the tutorial's columns and labels, served as v1", func() {
 		Expect(k8sClient.Create(ctx, fromYAML(seedResourceSnapshot))).To(Succeed())
 
-		rows := table(kubectl("get", "clusterresourcesnapshots", "--show-labels"))
+		rows := framework.Table(kubectl("get", "clusterresourcesnapshots", "--show-labels"))
 		Expect(rows).To(HaveLen(2))
 		Expect(rows[0]).To(Equal([]string{"NAME", "GEN", "AGE", "LABELS"}))
 		Expect(rows[1][0]).To(Equal("example-placement-0-snapshot"))
@@ -138,14 +129,14 @@ var _ = Describe("kubectl output of the tutorial's objects", Ordered, func() {
 			condition("Initialized", "True", "UpdateRunInitializedSuccessfully")+","+condition("Progressing", "True", "UpdateRunStarted")+`]}`)
 
 		for _, resource := range []string{"crsur", "csur", "clusterstagedupdateruns"} {
-			rows := table(kubectl("get", resource, "example-run"))
+			rows := framework.Table(kubectl("get", resource, "example-run"))
 			Expect(rows).To(HaveLen(2), resource)
 			Expect(rows[0]).To(Equal([]string{"NAME", "PLACEMENT", "RESOURCE-SNAPSHOT", "POLICY-SNAPSHOT", "INITIALIZED", "SUCCEEDED", "AGE"}), resource)
 			Expect(rows[1][:5]).To(Equal([]string{"example-run", "example-placement", "1", "0", "True"}), resource)
 			Expect(rows[1]).To(HaveLen(6), "SUCCEEDED stays blank while the run is in progress")
 		}
 
-		rows := table(kubectl("get", "crsur", "example-run", "-o", "wide"))
+		rows := framework.Table(kubectl("get", "crsur", "example-run", "-o", "wide"))
 		Expect(rows[0]).To(Equal([]string{"NAME", "PLACEMENT", "RESOURCE-SNAPSHOT", "POLICY-SNAPSHOT", "INITIALIZED", "PROGRESSING", "SUCCEEDED", "AGE", "STRATEGY"}))
 
 		out := kubectl("get", "crsur", "example-run", "-o", "yaml")
@@ -156,7 +147,7 @@ var _ = Describe("kubectl output of the tutorial's objects", Ordered, func() {
 		Expect(kubectlWithInput(seedApprovalRequest, "apply", "-f", "-")).
 			To(Equal("clusterapprovalrequest.placement.kubernetes-fleet.io/example-run-canary created\n"))
 
-		rows := table(kubectl("get", "clusterapprovalrequest", "example-run-canary"))
+		rows := framework.Table(kubectl("get", "clusterapprovalrequest", "example-run-canary"))
 		Expect(rows[0]).To(Equal([]string{"NAME", "UPDATE-RUN", "STAGE", "APPROVED", "APPROVALACCEPTED", "AGE"}))
 		Expect(rows[1]).To(HaveLen(4), "APPROVED and APPROVALACCEPTED are blank before approval")
 		Expect(rows[1][:3]).To(Equal([]string{"example-run-canary", "example-run", "canary"}))
@@ -164,7 +155,7 @@ var _ = Describe("kubectl output of the tutorial's objects", Ordered, func() {
 		approval := fromYAML(seedApprovalRequest)
 		patchStatus(approval, `{"conditions":[`+condition("Approved", "True", "lgtm")+","+
 			condition("ApprovalAccepted", "True", "ApprovalRequestApprovalAccepted")+`]}`)
-		rows = table(kubectl("get", "careq", "example-run-canary"))
+		rows = framework.Table(kubectl("get", "careq", "example-run-canary"))
 		Expect(rows[1][:5]).To(Equal([]string{"example-run-canary", "example-run", "canary", "True", "True"}))
 	})
 
@@ -172,7 +163,7 @@ var _ = Describe("kubectl output of the tutorial's objects", Ordered, func() {
 		run := fromYAML(seedRun)
 		patchStatus(run, `{"conditions":[`+condition("Initialized", "True", "UpdateRunInitializedSuccessfully")+","+
 			condition("Progressing", "True", "UpdateRunStarted")+","+condition("Succeeded", "True", "UpdateRunSucceeded")+`]}`)
-		rows := table(kubectl("get", "crsur", "example-run"))
+		rows := framework.Table(kubectl("get", "crsur", "example-run"))
 		Expect(rows[1][:6]).To(Equal([]string{"example-run", "example-placement", "1", "0", "True", "True"}))
 	})
 })

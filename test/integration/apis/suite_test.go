@@ -6,10 +6,6 @@ package apis
 
 import (
 	"context"
-	"os"
-	"os/exec"
-	"path/filepath"
-	"strings"
 	"testing"
 	"time"
 
@@ -55,24 +51,14 @@ var _ = AfterSuite(func() {
 	}
 })
 
-// kubectl runs the kubectl built for envtest against the test API server and
-// returns its standard output.
+// kubectl runs kubectl against the test API server and returns its output.
 func kubectl(args ...string) string {
 	GinkgoHelper()
-	return kubectlWithInput("", args...)
+	return framework.Kubectl(ctx, kubeconfig, "", args...)
 }
 
 // kubectlWithInput is kubectl with stdin, as in `kubectl apply -f - << EOF`.
 func kubectlWithInput(stdin string, args ...string) string {
 	GinkgoHelper()
-	bin := filepath.Join(os.Getenv("KUBEBUILDER_ASSETS"), "kubectl")
-	cmd := exec.CommandContext(ctx, bin, append([]string{"--kubeconfig", kubeconfig}, args...)...)
-	cmd.Stdin = strings.NewReader(stdin)
-	out, err := cmd.Output()
-	var stderr []byte
-	if exitErr, ok := err.(*exec.ExitError); ok {
-		stderr = exitErr.Stderr
-	}
-	Expect(err).NotTo(HaveOccurred(), "kubectl %v: %s", args, stderr)
-	return string(out)
+	return framework.Kubectl(ctx, kubeconfig, stdin, args...)
 }
