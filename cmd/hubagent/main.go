@@ -18,6 +18,8 @@ import (
 
 	"github.com/flotilla-dev/flotilla/pkg/controllers/membercluster"
 	"github.com/flotilla-dev/flotilla/pkg/controllers/placement"
+	"github.com/flotilla-dev/flotilla/pkg/controllers/rollout"
+	"github.com/flotilla-dev/flotilla/pkg/controllers/scheduler"
 	"github.com/flotilla-dev/flotilla/pkg/hubagent"
 	"github.com/flotilla-dev/flotilla/pkg/selection"
 	"github.com/flotilla-dev/flotilla/pkg/version"
@@ -76,10 +78,16 @@ func run(ctx context.Context, opts *hubagent.Options) error {
 	}
 	selector, err := selection.New(cfg, mgr.GetCache(), opts.ResourceChangesCollectionDuration)
 	if err != nil {
-		return err
+		return fmt.Errorf("setting up resource selection: %w", err)
 	}
 	if err := placement.NewReconciler(mgr.GetClient(), selector).SetupWithManager(mgr); err != nil {
 		return fmt.Errorf("setting up the placement controller: %w", err)
+	}
+	if err := scheduler.NewReconciler(mgr.GetClient()).SetupWithManager(mgr); err != nil {
+		return fmt.Errorf("setting up the scheduler: %w", err)
+	}
+	if err := rollout.NewReconciler(mgr.GetClient(), clock.RealClock{}).SetupWithManager(mgr); err != nil {
+		return fmt.Errorf("setting up the rollout controller: %w", err)
 	}
 	if err := mgr.AddHealthzCheck("healthz", healthz.Ping); err != nil {
 		return fmt.Errorf("adding the health check: %w", err)

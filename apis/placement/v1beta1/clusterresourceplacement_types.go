@@ -498,13 +498,13 @@ type RolloutStrategy struct {
 	ReportBackStrategy *ReportBackStrategy `json:"reportBackStrategy,omitempty"`
 }
 
-// RollingUpdateConfig tunes a rolling update. The target cluster count is
-// numberOfClusters for PickN and the number of picked clusters otherwise.
+// RollingUpdateConfig tunes a rolling update. The target cluster count is the
+// number of clusters the scheduler currently picks for the placement.
 type RollingUpdateConfig struct {
 	// maxUnavailable is how many clusters (a number, or a percentage of the
-	// target count, rounded up) may be without the placement or in the middle
-	// of an update at once. 0 allows moving without downtime but can stall
-	// in-place updates. Defaults to 25%.
+	// target count, rounded down but at least 1 when above 0%) may be without
+	// the placement or in the middle of an update at once. 0 allows moving
+	// without downtime but stalls in-place updates. Defaults to 25%.
 	// +optional
 	// +kubebuilder:default="25%"
 	// +kubebuilder:validation:XIntOrString

@@ -8,17 +8,16 @@ import (
 	"context"
 	"fmt"
 
-	"k8s.io/apimachinery/pkg/types"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/builder"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
-	"sigs.k8s.io/controller-runtime/pkg/handler"
 	"sigs.k8s.io/controller-runtime/pkg/predicate"
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
 	placementv1beta1 "github.com/flotilla-dev/flotilla/apis/placement/v1beta1"
 	"github.com/flotilla-dev/flotilla/pkg/selection"
+	"github.com/flotilla-dev/flotilla/pkg/util/handlers"
 )
 
 // Reconciler reconciles ClusterResourcePlacements.
@@ -115,16 +114,7 @@ func (r *Reconciler) SetupWithManager(mgr ctrl.Manager) error {
 		For(&placementv1beta1.ClusterResourcePlacement{}, builder.WithPredicates(predicate.GenerationChangedPredicate{})).
 		Owns(&placementv1beta1.ClusterSchedulingPolicySnapshot{}).
 		Owns(&placementv1beta1.ClusterResourceSnapshot{}).
-		Watches(&placementv1beta1.ClusterResourceBinding{}, handler.EnqueueRequestsFromMapFunc(placementOf)).
+		Watches(&placementv1beta1.ClusterResourceBinding{}, handlers.EnqueueParentPlacement).
 		WatchesRawSource(r.selector.Source()).
 		Complete(r)
-}
-
-// placementOf maps a binding to the placement it belongs to.
-func placementOf(_ context.Context, obj client.Object) []reconcile.Request {
-	name := obj.GetLabels()[placementv1beta1.PlacementTrackingLabel]
-	if name == "" {
-		return nil
-	}
-	return []reconcile.Request{{NamespacedName: types.NamespacedName{Name: name}}}
 }

@@ -9,24 +9,6 @@ import (
 	"github.com/flotilla-dev/flotilla/test/integration/framework"
 )
 
-// The placement from the tutorial, verbatim.
-const seedPlacement = `
-apiVersion: placement.kubernetes-fleet.io/v1beta1
-kind: ClusterResourcePlacement
-metadata:
-  name: example-placement
-spec:
-  resourceSelectors:
-    - group: ""
-      kind: Namespace
-      name: test-namespace
-      version: v1
-  policy:
-    placementType: PickAll
-  strategy:
-    type: External
-`
-
 // A resource snapshot shaped like the tutorial's example-placement-0-snapshot.
 const seedResourceSnapshot = `
 apiVersion: placement.kubernetes-fleet.io/v1beta1
@@ -88,7 +70,7 @@ func patchStatus(obj client.Object, status string) {
 
 var _ = Describe("kubectl output of the tutorial's objects", Ordered, func() {
 	It("applies the tutorial's placement and prints the placement columns", func() {
-		Expect(kubectlWithInput(seedPlacement, "apply", "-f", "-")).
+		Expect(kubectlWithInput(framework.SeedPlacement, "apply", "-f", "-")).
 			To(Equal("clusterresourceplacement.placement.kubernetes-fleet.io/example-placement created\n"))
 
 		rows := framework.Table(kubectl("get", "crp", "example-placement"))
@@ -96,7 +78,7 @@ var _ = Describe("kubectl output of the tutorial's objects", Ordered, func() {
 		Expect(rows[0]).To(Equal([]string{"NAME", "GEN", "SCHEDULED", "SCHEDULED-GEN", "AVAILABLE", "AVAILABLE-GEN", "AGE"}))
 		Expect(rows[1][:2]).To(Equal([]string{"example-placement", "1"}))
 
-		crp := fromYAML(seedPlacement)
+		crp := fromYAML(framework.SeedPlacement)
 		patchStatus(crp, `{"conditions":[`+condition("ClusterResourcePlacementScheduled", "True", "SchedulingPolicyFulfilled")+`]}`)
 		rows = framework.Table(kubectl("get", "crp", "example-placement"))
 		Expect(rows[1][:4]).To(Equal([]string{"example-placement", "1", "True", "1"}))

@@ -4,6 +4,8 @@ import (
 	"strings"
 
 	. "github.com/onsi/ginkgo/v2"
+
+	"github.com/flotilla-dev/flotilla/test/integration/framework"
 )
 
 // placement returns a ClusterResourcePlacement selecting one namespace, with
@@ -24,8 +26,8 @@ spec:
 var _ = Describe("ClusterResourcePlacement validation", func() {
 	DescribeTable("accepts valid placements",
 		func(c contractCase) { c.run() },
-		Entry("the tutorial's placement", contractCase{obj: seedPlacement}),
-		Entry("the tutorial's placement written as v1", contractCase{obj: strings.Replace(seedPlacement, "kubernetes-fleet.io/v1beta1", "kubernetes-fleet.io/v1", 1)}),
+		Entry("the tutorial's placement", contractCase{obj: framework.SeedPlacement}),
+		Entry("the tutorial's placement written as v1", contractCase{obj: strings.Replace(framework.SeedPlacement, "kubernetes-fleet.io/v1beta1", "kubernetes-fleet.io/v1", 1)}),
 		Entry("no policy (PickAll)", contractCase{obj: placement("")}),
 		Entry("PickN with numberOfClusters", contractCase{obj: placement("  policy:\n    placementType: PickN\n    numberOfClusters: 2\n")}),
 		Entry("PickFixed with clusterNames", contractCase{obj: placement("  policy:\n    placementType: PickFixed\n    clusterNames: [member1]\n")}),
@@ -77,7 +79,7 @@ var _ = Describe("ClusterResourcePlacement validation", func() {
 			patches: []string{`{"spec":{"policy":null}}`},
 			wantErr: "policy cannot be removed once set"}),
 		Entry("External back to RollingUpdate", contractCase{
-			obj:     seedPlacement,
+			obj:     framework.SeedPlacement,
 			patches: []string{`{"spec":{"strategy":{"type":"RollingUpdate"}}}`},
 			wantErr: "cannot change rollout strategy type from 'External' to other types"}),
 		Entry("an unknown rollout strategy type", contractCase{

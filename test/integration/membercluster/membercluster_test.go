@@ -15,6 +15,7 @@ import (
 
 	clusterv1beta1 "github.com/flotilla-dev/flotilla/apis/cluster/v1beta1"
 	placementv1beta1 "github.com/flotilla-dev/flotilla/apis/placement/v1beta1"
+	"github.com/flotilla-dev/flotilla/test/integration/framework"
 )
 
 func newMemberCluster(name string, heartbeatSeconds int32, labels map[string]string) *clusterv1beta1.MemberCluster {
@@ -30,19 +31,7 @@ func newMemberCluster(name string, heartbeatSeconds int32, labels map[string]str
 // heartbeat writes what a member agent reports on each heartbeat.
 func heartbeat(name string, at time.Time) {
 	GinkgoHelper()
-	Eventually(func(g Gomega) {
-		imc := &clusterv1beta1.InternalMemberCluster{}
-		g.Expect(k8sClient.Get(ctx, types.NamespacedName{Namespace: "fleet-member-" + name, Name: name}, imc)).To(Succeed())
-		imc.Status.AgentStatus = []clusterv1beta1.AgentStatus{{
-			Type: clusterv1beta1.MemberAgent,
-			Conditions: []metav1.Condition{
-				{Type: string(clusterv1beta1.AgentJoined), Status: metav1.ConditionTrue, Reason: clusterv1beta1.AgentJoinedReason, LastTransitionTime: metav1.NewTime(at)},
-				{Type: string(clusterv1beta1.AgentHealthy), Status: metav1.ConditionTrue, Reason: clusterv1beta1.AgentHealthyReason, LastTransitionTime: metav1.NewTime(at)},
-			},
-			LastReceivedHeartbeat: metav1.NewTime(at),
-		}}
-		g.Expect(k8sClient.Status().Update(ctx, imc)).To(Succeed())
-	}).WithTimeout(timeout).WithPolling(interval).Should(Succeed())
+	framework.Heartbeat(ctx, k8sClient, name, at)
 }
 
 func conditionOf(name string, condType clusterv1beta1.MemberClusterConditionType) func(Gomega) *metav1.Condition {
