@@ -20,6 +20,7 @@ import (
 	"github.com/flotilla-dev/flotilla/pkg/controllers/placement"
 	"github.com/flotilla-dev/flotilla/pkg/controllers/rollout"
 	"github.com/flotilla-dev/flotilla/pkg/controllers/scheduler"
+	"github.com/flotilla-dev/flotilla/pkg/controllers/updaterun"
 	"github.com/flotilla-dev/flotilla/pkg/hubagent"
 	"github.com/flotilla-dev/flotilla/pkg/selection"
 	"github.com/flotilla-dev/flotilla/pkg/version"
@@ -88,6 +89,9 @@ func run(ctx context.Context, opts *hubagent.Options) error {
 	}
 	if err := rollout.NewReconciler(mgr.GetClient(), clock.RealClock{}).SetupWithManager(mgr); err != nil {
 		return fmt.Errorf("setting up the rollout controller: %w", err)
+	}
+	if err := updaterun.NewReconciler(mgr.GetClient(), mgr.GetAPIReader(), clock.RealClock{}, mgr.GetEventRecorder("updaterun"), opts.UpdateRunStuckThreshold).SetupWithManager(mgr); err != nil {
+		return fmt.Errorf("setting up the update run controller: %w", err)
 	}
 	if err := mgr.AddHealthzCheck("healthz", healthz.Ping); err != nil {
 		return fmt.Errorf("adding the health check: %w", err)

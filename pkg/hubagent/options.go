@@ -32,6 +32,9 @@ type Options struct {
 	// hub object waits for further changes before the placement takes a new
 	// resource snapshot, so that a burst of edits yields one snapshot.
 	ResourceChangesCollectionDuration time.Duration
+	// UpdateRunStuckThreshold is how long a cluster may take to update
+	// before its update run reports it stuck.
+	UpdateRunStuckThreshold time.Duration
 }
 
 // NewOptions returns the defaults.
@@ -47,6 +50,7 @@ func NewOptions() *Options {
 		RetryPeriod:             2 * time.Second,
 
 		ResourceChangesCollectionDuration: time.Second,
+		UpdateRunStuckThreshold:           5 * time.Minute,
 	}
 }
 
@@ -70,4 +74,6 @@ func (o *Options) AddFlags(fs *flag.FlagSet) {
 		"How often leader election actions are retried.")
 	fs.DurationVar(&o.ResourceChangesCollectionDuration, "resource-changes-collection-duration", o.ResourceChangesCollectionDuration,
 		"How long a change to a selected hub object waits for further changes before a new resource snapshot is taken.")
+	fs.DurationVar(&o.UpdateRunStuckThreshold, "update-run-stuck-threshold", o.UpdateRunStuckThreshold,
+		"How long a cluster may take to update before its update run reports it stuck.")
 }

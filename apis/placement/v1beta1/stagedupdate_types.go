@@ -268,6 +268,10 @@ const (
 const (
 	UpdateRunInitializeSucceededReason = "UpdateRunInitializedSuccessfully"
 	UpdateRunInitializeFailedReason    = "UpdateRunInitializedFailed"
+	// UpdateRunInitializingReason: Initialized is Unknown while the run waits
+	// for the hub to catch up (the scheduler, a snapshot being written); the
+	// message says what it waits for. A Flotilla addition.
+	UpdateRunInitializingReason = "UpdateRunInitializing"
 )
 
 // Reasons of the run's Progressing condition.
@@ -380,6 +384,10 @@ const (
 	ClusterUpdatingStartedReason   = "ClusterUpdatingStarted"
 	ClusterUpdatingSucceededReason = "ClusterUpdatingSucceeded"
 	ClusterUpdatingFailedReason    = "ClusterUpdatingFailed"
+	// ClusterUpdatingSkippedReason: Succeeded is True because the cluster left
+	// the fleet (or its placement let it go) during the run; there was nothing
+	// left to update. The message says why. A Flotilla addition.
+	ClusterUpdatingSkippedReason = "ClusterUpdatingSkipped"
 )
 
 // StageTaskStatus is the progress of one stage task.
@@ -414,9 +422,13 @@ const (
 
 // Reasons of the stage task conditions.
 const (
-	AfterStageTaskApprovalRequestCreatedReason   = "AfterStageTaskApprovalRequestCreated"
-	AfterStageTaskApprovalRequestApprovedReason  = "AfterStageTaskApprovalRequestApproved"
-	AfterStageTaskWaitTimeElapsedReason          = "AfterStageTaskWaitTimeElapsed"
+	AfterStageTaskApprovalRequestCreatedReason  = "AfterStageTaskApprovalRequestCreated"
+	AfterStageTaskApprovalRequestApprovedReason = "AfterStageTaskApprovalRequestApproved"
+	AfterStageTaskWaitTimeElapsedReason         = "AfterStageTaskWaitTimeElapsed"
+	// AfterStageTaskWaitingReason: WaitTimeElapsed is False while the wait
+	// runs; its lastTransitionTime marks the start of the wait, so a stop and
+	// resume (or a restart of the hub agent) never restarts it. A Flotilla addition.
+	AfterStageTaskWaitingReason                  = "AfterStageTaskWaiting"
 	BeforeStageTaskApprovalRequestCreatedReason  = "BeforeStageTaskApprovalRequestCreated"
 	BeforeStageTaskApprovalRequestApprovedReason = "BeforeStageTaskApprovalRequestApproved"
 )
