@@ -175,11 +175,20 @@ func (p *pass) executeStage(ctx context.Context, f *fleet, cfg *placementv1beta1
 			continue
 		}
 		b := f.bindings[c.ClusterName]
-		if !p.inSync(b, target) {
+		if !p.specInSync(b, target) {
 			if err := p.confirmPreempted(ctx, b, target, c, s); err != nil {
 				return false, err
 			}
 			continue // the cache had not seen our own write yet
+		}
+		if !p.inSync(b, target) {
+			// Another controller changed the binding's spec (the scheduler
+			// records a new decision): the rollout goes on at the new generation.
+			if err := p.startCluster(ctx, b, target); err != nil {
+				return false, err
+			}
+			inFlight++
+			continue
 		}
 		if ok, cause := p.result(b); ok {
 			p.succeed(c)
@@ -327,13 +336,19 @@ func (p *pass) skip(c *placementv1beta1.ClusterUpdatingStatus, why string) {
 	p.warning("ClusterSkipped", "Skipped cluster %q: %s", c.ClusterName, why)
 }
 
-// inSync reports whether a binding is bound to the run's snapshot with the
-// run's apply strategy and a current RolloutStarted.
-func (p *pass) inSync(b *placementv1beta1.ClusterResourceBinding, target string) bool {
-	started := b.GetCondition(string(placementv1beta1.ResourceBindingRolloutStarted))
+// specInSync reports whether a binding is bound to the run's snapshot with
+// the run's apply strategy.
+func (p *pass) specInSync(b *placementv1beta1.ClusterResourceBinding, target string) bool {
 	return b.Spec.State == placementv1beta1.BindingStateBound &&
 		b.Spec.ResourceSnapshotName == target &&
-		equality.Semantic.DeepEqual(b.Spec.ApplyStrategy, p.run.Status.ApplyStrategy) &&
+		equality.Semantic.DeepEqual(b.Spec.ApplyStrategy, p.run.Status.ApplyStrategy)
+}
+
+// inSync reports whether a binding's spec is in sync and its RolloutStarted
+// is current, so that the work generator acts on it.
+func (p *pass) inSync(b *placementv1beta1.ClusterResourceBinding, target string) bool {
+	started := b.GetCondition(string(placementv1beta1.ResourceBindingRolloutStarted))
+	return p.specInSync(b, target) &&
 		started != nil && started.Status == metav1.ConditionTrue && started.ObservedGeneration == b.Generation
 }
 
@@ -345,7 +360,7 @@ func (p *pass) confirmPreempted(ctx context.Context, b *placementv1beta1.Cluster
 	if err := p.r.apiReader.Get(ctx, client.ObjectKeyFromObject(b), fresh); err != nil {
 		return fmt.Errorf("getting ClusterResourceBinding %q: %w", b.Name, err)
 	}
-	if p.inSync(fresh, target) || fresh.ResourceVersion != b.ResourceVersion {
+	if p.specInSync(fresh, target) || fresh.ResourceVersion != b.ResourceVersion {
 		return nil // the cache is behind; its next event brings us back
 	}
 	msg := fmt.Sprintf("the binding of the updating cluster `%s` in the stage `%s` is not up-to-date with the desired status, please check the status of binding `%s` and see if there is a concurrent updateRun referencing the same placement and updating the same cluster",
