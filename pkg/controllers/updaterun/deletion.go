@@ -59,7 +59,9 @@ func (p *pass) executeDeletionStage(ctx context.Context, f *fleet, stop bool) (b
 		p.setRun(placementv1beta1.StagedUpdateRunConditionProgressing, metav1.ConditionUnknown, placementv1beta1.UpdateRunStoppingReason,
 			fmt.Sprintf("The update run is stopping; waiting for %d cluster(s) being removed", pending))
 		return false, nil
-	case stop && !allFinished(s):
+	case stop:
+		// Nothing is being removed any more: the stage stops here, and what
+		// is left (or, if everything was removed, its success) waits for Run.
 		p.setStage(s, placementv1beta1.StageUpdatingConditionProgressing, metav1.ConditionFalse, placementv1beta1.StageUpdatingStoppedReason,
 			"The stage is stopped; set the run's state to Run to resume")
 		p.stopped()
@@ -68,21 +70,7 @@ func (p *pass) executeDeletionStage(ctx context.Context, f *fleet, stop bool) (b
 		p.setRun(placementv1beta1.StagedUpdateRunConditionProgressing, metav1.ConditionTrue, placementv1beta1.UpdateRunStartedReason, "")
 		return false, nil
 	}
-	if stop {
-		// Everything was removed while stopping; the run finishes when resumed.
-		p.stopped()
-		return false, nil
-	}
 	p.setStage(s, placementv1beta1.StageUpdatingConditionSucceeded, metav1.ConditionTrue, placementv1beta1.StageUpdatingSucceededReason, "")
 	s.EndTime = &metav1.Time{Time: p.now}
 	return true, nil
-}
-
-func allFinished(s *placementv1beta1.StageUpdatingStatus) bool {
-	for i := range s.Clusters {
-		if !clusterFinished(&s.Clusters[i]) {
-			return false
-		}
-	}
-	return true
 }

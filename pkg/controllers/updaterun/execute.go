@@ -118,8 +118,13 @@ func (p *pass) setStage(s *placementv1beta1.StageUpdatingStatus, t placementv1be
 	set(&s.Conditions, string(t), status, reason, message, p.run.Generation)
 }
 
+// setCluster stamps a transition with the run's clock, not the wall clock:
+// the stuck threshold is measured from Started with that clock.
 func (p *pass) setCluster(c *placementv1beta1.ClusterUpdatingStatus, t placementv1beta1.ClusterUpdatingStatusConditionType, status metav1.ConditionStatus, reason, message string) {
-	set(&c.Conditions, string(t), status, reason, message, p.run.Generation)
+	meta.SetStatusCondition(&c.Conditions, metav1.Condition{
+		Type: string(t), Status: status, Reason: reason, Message: message, ObservedGeneration: p.run.Generation,
+		LastTransitionTime: metav1.NewTime(p.now),
+	})
 }
 
 // executeStage takes one update stage as far as it can go; it reports true

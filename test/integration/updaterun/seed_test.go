@@ -53,6 +53,14 @@ var _ = Describe("The tutorial's staged rollout", Ordered, func() {
 	It("initializes example-run as the tutorial shows and starts with the staging stage", func() {
 		createRun("example-run", crp, "1", "example-strategy", "")
 		Eventually(boundTo(crp, "member2")).WithTimeout(timeout).WithPolling(interval).Should(Equal("Bound@example-placement-1-snapshot"))
+		// The binding is written before the run's status, so wait for both.
+		Eventually(func(g Gomega) []stageView { return stagesOf(getRun(g, "example-run")) }).WithTimeout(timeout).WithPolling(interval).Should(Equal([]stageView{
+			{Name: "staging", Clusters: map[string][]string{"member2": started}, Conditions: []string{"Progressing=True/StageUpdatingStarted"},
+				Tasks: [][]string{{"TimedWait", ""}}},
+			{Name: "canary", Clusters: map[string][]string{"member3": {}, "member1": {}}, Conditions: []string{},
+				Tasks: [][]string{{"Approval", "example-run-canary"}}},
+			{Name: "kubernetes-fleet.io/deleteStage", Clusters: map[string][]string{}, Conditions: []string{}},
+		}))
 
 		run := getRun(Default, "example-run")
 		Expect(run.Status.PolicySnapshotIndexUsed).To(Equal("0"))
@@ -80,13 +88,6 @@ var _ = Describe("The tutorial's staged rollout", Ordered, func() {
 			HaveField("Message", ContainSubstring("updateRun: example-run"))))
 		Consistently(boundTo(crp, "member3")).WithTimeout(time.Second).WithPolling(interval).Should(Equal("Scheduled@"))
 
-		Expect(stagesOf(run)).To(Equal([]stageView{
-			{Name: "staging", Clusters: map[string][]string{"member2": started}, Conditions: []string{"Progressing=True/StageUpdatingStarted"},
-				Tasks: [][]string{{"TimedWait", ""}}},
-			{Name: "canary", Clusters: map[string][]string{"member3": {}, "member1": {}}, Conditions: []string{},
-				Tasks: [][]string{{"Approval", "example-run-canary"}}},
-			{Name: "kubernetes-fleet.io/deleteStage", Clusters: map[string][]string{}, Conditions: []string{}},
-		}))
 		Expect(run.Status.StagesStatus[1].Clusters[0].ClusterName).To(Equal("member3"), "canary is sorted by the order label")
 		Expect(framework.Table(kubectl("", "get", "csur", "example-run"))).To(HaveExactElements(
 			[]string{"NAME", "PLACEMENT", "RESOURCE-SNAPSHOT", "POLICY-SNAPSHOT", "INITIALIZED", "SUCCEEDED", "AGE"},
@@ -108,13 +109,13 @@ var _ = Describe("The tutorial's staged rollout", Ordered, func() {
 
 		makeAvailable(crp, "member3")
 		Eventually(boundTo(crp, "member1")).WithTimeout(timeout).WithPolling(interval).Should(Equal("Bound@example-placement-1-snapshot"))
-		run := getRun(Default, "example-run")
-		Expect(stagesOf(run)[:2]).To(Equal([]stageView{
+		Eventually(func(g Gomega) []stageView { return stagesOf(getRun(g, "example-run"))[:2] }).WithTimeout(timeout).WithPolling(interval).Should(Equal([]stageView{
 			{Name: "staging", Clusters: map[string][]string{"member2": succeeded}, Conditions: stageDone,
 				Tasks: [][]string{{"TimedWait", "", "WaitTimeElapsed=True/AfterStageTaskWaitTimeElapsed"}}},
 			{Name: "canary", Clusters: map[string][]string{"member3": succeeded, "member1": started}, Conditions: []string{"Progressing=True/StageUpdatingStarted"},
 				Tasks: [][]string{{"Approval", "example-run-canary"}}},
 		}))
+		run := getRun(Default, "example-run")
 		Expect(conditionsOf(run.Status.Conditions)).To(Equal([]string{"Initialized=True/UpdateRunInitializedSuccessfully", "Progressing=True/UpdateRunStarted"}))
 
 		makeAvailable(crp, "member1")
