@@ -64,6 +64,7 @@ verify: manifests generate ## Fail if generated code is stale or untracked, or t
 .PHONY: build
 build: ## Build the binaries into bin/.
 	$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN)/hubagent ./cmd/hubagent
+	$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN)/memberagent ./cmd/memberagent
 
 ##@ Test
 
@@ -89,4 +90,4 @@ tools: $(CONTROLLER_GEN) ## Build the pinned tools into bin/.
 
 .PHONY: clean
 clean: ## Remove built binaries (keeps the envtest control plane).
-	rm -f $(BIN)/hubagent $(CONTROLLER_GEN)
+	rm -f $(BIN)/hubagent $(BIN)/memberagent $(CONTROLLER_GEN)

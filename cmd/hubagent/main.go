@@ -16,13 +16,8 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
-	"github.com/flotilla-dev/flotilla/pkg/controllers/membercluster"
-	"github.com/flotilla-dev/flotilla/pkg/controllers/placement"
-	"github.com/flotilla-dev/flotilla/pkg/controllers/rollout"
-	"github.com/flotilla-dev/flotilla/pkg/controllers/scheduler"
-	"github.com/flotilla-dev/flotilla/pkg/controllers/updaterun"
+	"github.com/flotilla-dev/flotilla/pkg/controllers"
 	"github.com/flotilla-dev/flotilla/pkg/hubagent"
-	"github.com/flotilla-dev/flotilla/pkg/selection"
 	"github.com/flotilla-dev/flotilla/pkg/version"
 )
 
@@ -74,24 +69,8 @@ func run(ctx context.Context, opts *hubagent.Options) error {
 	if err != nil {
 		return fmt.Errorf("creating the manager: %w", err)
 	}
-	if err := membercluster.NewReconciler(mgr.GetClient(), clock.RealClock{}).SetupWithManager(mgr); err != nil {
-		return fmt.Errorf("setting up the member cluster controller: %w", err)
-	}
-	selector, err := selection.New(cfg, mgr.GetCache(), opts.ResourceChangesCollectionDuration)
-	if err != nil {
-		return fmt.Errorf("setting up resource selection: %w", err)
-	}
-	if err := placement.NewReconciler(mgr.GetClient(), selector).SetupWithManager(mgr); err != nil {
-		return fmt.Errorf("setting up the placement controller: %w", err)
-	}
-	if err := scheduler.NewReconciler(mgr.GetClient()).SetupWithManager(mgr); err != nil {
-		return fmt.Errorf("setting up the scheduler: %w", err)
-	}
-	if err := rollout.NewReconciler(mgr.GetClient(), clock.RealClock{}).SetupWithManager(mgr); err != nil {
-		return fmt.Errorf("setting up the rollout controller: %w", err)
-	}
-	if err := updaterun.NewReconciler(mgr.GetClient(), mgr.GetAPIReader(), clock.RealClock{}, mgr.GetEventRecorder("updaterun"), opts.UpdateRunStuckThreshold).SetupWithManager(mgr); err != nil {
-		return fmt.Errorf("setting up the update run controller: %w", err)
+	if err := controllers.SetupHub(mgr, cfg, opts, clock.RealClock{}); err != nil {
+		return err
 	}
 	if err := mgr.AddHealthzCheck("healthz", healthz.Ping); err != nil {
 		return fmt.Errorf("adding the health check: %w", err)

@@ -272,6 +272,10 @@ const (
 	// WorkNotAllManifestsTrackableReason: every applied object is available
 	// or cannot be tracked, and at least one cannot be tracked (status True).
 	WorkNotAllManifestsTrackableReason = "WorkNotTrackable"
+	// WorkNotAllManifestsAvailabilityTrackableReason: KubeFleet's newer
+	// spelling of WorkNotAllManifestsTrackableReason (status True). Agents
+	// report the older one; the work generator accepts both.
+	WorkNotAllManifestsAvailabilityTrackableReason = "SomeManifestsAreNotAvailabilityTrackable"
 	// WorkNotAllManifestsAvailableReason: at least one object is not available yet.
 	WorkNotAllManifestsAvailableReason = "SomeManifestsAreNotAvailable"
 )
