@@ -73,12 +73,42 @@ envtest: ## Build the envtest control plane (kube-apiserver, etcd, kubectl) from
 	K8S_VERSION=$(K8S_VERSION) ENVTEST_DIR=$(ENVTEST_DIR) ./hack/envtest/build.sh
 
 .PHONY: test
-test: envtest vet ## Run unit and envtest integration tests with the race detector.
+test: build localfleet-tools vet ## Run the unit, envtest integration and local-fleet e2e tests with the race detector.
 	KUBEBUILDER_ASSETS=$(ENVTEST_DIR) $(GO) test $(GO_TEST_FLAGS) ./...
+
+.PHONY: test-e2e
+test-e2e: build localfleet-tools ## Run only the end-to-end suite on a local fleet (test/e2e).
+	KUBEBUILDER_ASSETS=$(ENVTEST_DIR) $(GO) test $(GO_TEST_FLAGS) ./test/e2e/ -ginkgo.v
 
 .PHONY: test-unit
 test-unit: ## Run the unit tests only (no API server).
 	$(GO) test $(GO_TEST_FLAGS) $$($(GO) list ./... | grep -v /test/)
+
+##@ Local fleet
+
+LOCALFLEET_DIR ?= $(ROOT)/.localfleet
+LOCALFLEET_MEMBERS ?= 3
+LOCALFLEET := $(GO) run ./hack/localfleet
+
+.PHONY: localfleet-tools
+localfleet-tools: envtest ## Build kube-controller-manager, kube-scheduler and kwok (+ its stages) next to the envtest binaries, if missing.
+	K8S_VERSION=$(K8S_VERSION) ENVTEST_DIR=$(ENVTEST_DIR) ./hack/envtest/build.sh kube-controller-manager kube-scheduler kwok
+
+.PHONY: demo
+demo: build localfleet-tools ## Play the staged update run tutorial on a fresh local fleet (KEEP=1 leaves it running).
+	FLEET_DIR=$(LOCALFLEET_DIR) KUBECTL_DIR=$(ENVTEST_DIR) ./hack/demo/demo.sh
+
+.PHONY: local-up
+local-up: build localfleet-tools ## Start a local fleet (hub + LOCALFLEET_MEMBERS members on loopback) in LOCALFLEET_DIR; it keeps running.
+	$(LOCALFLEET) up --dir $(LOCALFLEET_DIR) --bin-dir $(BIN) --members $(LOCALFLEET_MEMBERS)
+
+.PHONY: local-down
+local-down: ## Stop the local fleet and wait until every process has exited.
+	$(LOCALFLEET) down --dir $(LOCALFLEET_DIR)
+
+.PHONY: local-status
+local-status: ## List the local fleet's processes and member clusters.
+	$(LOCALFLEET) status --dir $(LOCALFLEET_DIR)
 
 ##@ Tools
 
