@@ -505,6 +505,11 @@ const (
 	ApprovalRequestConditionApprovalAccepted ApprovalRequestConditionType = "ApprovalAccepted"
 )
 
+// ApprovalRequestApprovedReason is the reason kubectl fleet approve gives a
+// True Approved condition (KubeFleet's kubectl-fleet gives the same). Any
+// reason is accepted from other approvers.
+const ApprovalRequestApprovedReason = "ClusterApprovalRequestApproved"
+
 // ApprovalRequestApprovalAcceptedReason is the reason of a True ApprovalAccepted condition.
 const ApprovalRequestApprovalAcceptedReason = "ApprovalRequestApprovalAccepted"
 
