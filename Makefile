@@ -11,6 +11,7 @@ export GOFLAGS ?= -mod=mod
 K8S_VERSION ?= 1.37.2
 ENVTEST_DIR := $(BIN)/k8s/$(K8S_VERSION)-$(shell $(GO) env GOOS)-$(shell $(GO) env GOARCH)
 CONTROLLER_GEN := $(BIN)/controller-gen
+HELM := $(BIN)/helm
 CRD_DIR := config/crd/bases
 
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
@@ -30,11 +31,12 @@ help: ## Show this help.
 ##@ Development
 
 .PHONY: manifests
-manifests: $(CONTROLLER_GEN) ## Generate the CRDs (config/crd/bases) and the hub agent's RBAC (config/rbac).
+manifests: $(CONTROLLER_GEN) ## Generate the CRDs (config/crd/bases), the hub agent's RBAC (config/rbac) and the charts' copies of both (charts/*/templates).
 	rm -f $(CRD_DIR)/*.yaml
 	$(CONTROLLER_GEN) crd paths=./apis/... output:crd:artifacts:config=$(CRD_DIR)
 	$(GO) run ./hack/crdgen $(CRD_DIR)
 	$(CONTROLLER_GEN) rbac:roleName=flotilla-hub-agent paths=./pkg/... output:rbac:artifacts:config=config/rbac
+	$(GO) run ./hack/chartgen -crds $(CRD_DIR) -rbac config/rbac/role.yaml -charts charts
 
 .PHONY: generate
 generate: $(CONTROLLER_GEN) ## Generate the deepcopy code (zz_generated.deepcopy.go) of the API types.
@@ -48,14 +50,18 @@ fmt: ## Format the Go code.
 vet: ## Run go vet.
 	$(GO) vet ./...
 
+# What make manifests generate writes: verify fails on any change or
+# untracked file under these paths.
+GENERATED := apis config charts/hub-agent/templates/crds charts/hub-agent/templates/role.yaml charts/member-agent/templates/crds
+
 .PHONY: verify
 verify: manifests generate ## Fail if generated code is stale or untracked, or the code is not gofmt-clean.
 	@unformatted="$$(gofmt -l $$(git ls-files '*.go'))"; \
 	if [[ -n "$$unformatted" ]]; then echo "gofmt needed on:"; echo "$$unformatted"; exit 1; fi
-	@stale="$$(git status --porcelain --untracked-files=all -- apis config)"; \
+	@stale="$$(git status --porcelain --untracked-files=all -- $(GENERATED))"; \
 	if [[ -n "$$stale" ]]; then \
 		echo "Generated files are stale or untracked; run 'make manifests generate' and commit:"; \
-		echo "$$stale"; git --no-pager diff --stat -- apis config; exit 1; \
+		echo "$$stale"; git --no-pager diff --stat -- $(GENERATED); exit 1; \
 	fi
 	@echo "Generated code is up to date."
 
@@ -65,6 +71,7 @@ verify: manifests generate ## Fail if generated code is stale or untracked, or t
 build: ## Build the binaries into bin/.
 	$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN)/hubagent ./cmd/hubagent
 	$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN)/memberagent ./cmd/memberagent
+	$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN)/kubectl-fleet ./cmd/kubectl-fleet
 
 ##@ Test
 
@@ -73,7 +80,7 @@ envtest: ## Build the envtest control plane (kube-apiserver, etcd, kubectl) from
 	K8S_VERSION=$(K8S_VERSION) ENVTEST_DIR=$(ENVTEST_DIR) ./hack/envtest/build.sh
 
 .PHONY: test
-test: build localfleet-tools vet ## Run the unit, envtest integration and local-fleet e2e tests with the race detector.
+test: build localfleet-tools vet $(HELM) ## Run the unit, envtest integration and local-fleet e2e tests with the race detector.
 	KUBEBUILDER_ASSETS=$(ENVTEST_DIR) $(GO) test $(GO_TEST_FLAGS) ./...
 
 .PHONY: test-e2e
@@ -88,6 +95,8 @@ test-unit: ## Run the unit tests only (no API server).
 
 LOCALFLEET_DIR ?= $(ROOT)/.localfleet
 LOCALFLEET_MEMBERS ?= 3
+# Extra `localfleet up` flags, e.g. LOCALFLEET_ARGS=--hub-agent-arg=--pprof-bind-address=127.0.0.1:6060
+LOCALFLEET_ARGS ?=
 LOCALFLEET := $(GO) run ./hack/localfleet
 
 .PHONY: localfleet-tools
@@ -100,7 +109,7 @@ demo: build localfleet-tools ## Play the staged update run tutorial on a fresh l
 
 .PHONY: local-up
 local-up: build localfleet-tools ## Start a local fleet (hub + LOCALFLEET_MEMBERS members on loopback) in LOCALFLEET_DIR; it keeps running.
-	$(LOCALFLEET) up --dir $(LOCALFLEET_DIR) --bin-dir $(BIN) --members $(LOCALFLEET_MEMBERS)
+	$(LOCALFLEET) up --dir $(LOCALFLEET_DIR) --bin-dir $(BIN) --members $(LOCALFLEET_MEMBERS) $(LOCALFLEET_ARGS)
 
 .PHONY: local-down
 local-down: ## Stop the local fleet and wait until every process has exited.
@@ -115,9 +124,24 @@ local-status: ## List the local fleet's processes and member clusters.
 $(CONTROLLER_GEN): hack/tools/go.mod hack/tools/go.sum
 	$(GO) build -C hack/tools -o $(CONTROLLER_GEN) sigs.k8s.io/controller-tools/cmd/controller-gen
 
+# helm, stamped as its own release build is: its version, and the Kubernetes
+# version its lint rules and default capabilities assume (that of the
+# client-go it is built with, not helm's built-in 1.20).
+$(HELM): hack/tools/go.mod hack/tools/go.sum
+	helm_version="$$($(GO) list -C hack/tools -m -f '{{.Version}}' helm.sh/helm/v3)"; \
+	k8s_minor="$$($(GO) list -C hack/tools -m -f '{{.Version}}' k8s.io/client-go | cut -d. -f2)"; \
+	$(GO) build -C hack/tools -trimpath -o $(HELM) -ldflags "-s -w \
+		-X helm.sh/helm/v3/internal/version.version=$$helm_version \
+		-X helm.sh/helm/v3/internal/version.gitTreeState=clean \
+		-X helm.sh/helm/v3/pkg/lint/rules.k8sVersionMajor=1 \
+		-X helm.sh/helm/v3/pkg/lint/rules.k8sVersionMinor=$$k8s_minor \
+		-X helm.sh/helm/v3/pkg/chartutil.k8sVersionMajor=1 \
+		-X helm.sh/helm/v3/pkg/chartutil.k8sVersionMinor=$$k8s_minor" \
+		helm.sh/helm/v3/cmd/helm
+
 .PHONY: tools
-tools: $(CONTROLLER_GEN) ## Build the pinned tools into bin/.
+tools: $(CONTROLLER_GEN) $(HELM) ## Build the pinned tools (controller-gen, helm) into bin/.
 
 .PHONY: clean
 clean: ## Remove built binaries (keeps the envtest control plane).
-	rm -f $(BIN)/hubagent $(BIN)/memberagent $(CONTROLLER_GEN)
+	rm -f $(BIN)/hubagent $(BIN)/memberagent $(CONTROLLER_GEN) $(HELM)

@@ -2,7 +2,8 @@
 // cluster, joins the fleet and heartbeats through the hub, and applies the
 // cluster's Works. The member cluster is reached through the standard
 // kubeconfig (in-cluster config, --kubeconfig or KUBECONFIG), the hub
-// through --hub-kubeconfig.
+// through --hub-kubeconfig, or --hub-server with --hub-token-file (and
+// --hub-ca-file).
 package main
 
 import (
@@ -11,7 +12,6 @@ import (
 	"fmt"
 	"os"
 
-	"k8s.io/client-go/tools/clientcmd"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
 
@@ -46,9 +46,9 @@ func run(ctx context.Context, opts *memberagent.Options) error {
 	if err != nil {
 		return fmt.Errorf("loading the member cluster kubeconfig: %w", err)
 	}
-	hubCfg, err := clientcmd.BuildConfigFromFlags("", opts.HubKubeconfig)
+	hubCfg, err := opts.HubConfig()
 	if err != nil {
-		return fmt.Errorf("loading the hub kubeconfig %q: %w", opts.HubKubeconfig, err)
+		return err
 	}
 	mgr, err := memberagent.New(hubCfg, memberCfg, opts)
 	if err != nil {

@@ -15,14 +15,30 @@ package memberagent
 import (
 	"errors"
 	"flag"
+	"fmt"
+	"net/url"
+	"os"
+	"strings"
 	"time"
+
+	"k8s.io/client-go/rest"
+	"k8s.io/client-go/tools/clientcmd"
 )
 
 // Options are the member agent's command-line settings.
 type Options struct {
 	// HubKubeconfig is the path of the kubeconfig for the hub, with the
-	// cluster's identity.
+	// cluster's identity. Either it or HubServer is set.
 	HubKubeconfig string
+	// HubServer is the URL of the hub's API server (https://host:port), for
+	// an agent that authenticates with a bearer token instead of a kubeconfig.
+	HubServer string
+	// HubTokenFile is the path of the bearer token for HubServer; it is read
+	// again as it changes, so a projected or rotated token keeps working.
+	HubTokenFile string
+	// HubCAFile is the path of the CA bundle that verifies HubServer's
+	// certificate; the system roots when empty.
+	HubCAFile string
 	// MemberName is the name of the member cluster (its MemberCluster on the hub).
 	MemberName string
 	// MetricsBindAddress is where Prometheus metrics are served; "0" disables them.
@@ -65,7 +81,13 @@ func NewOptions() *Options {
 // AddFlags registers the options on fs.
 func (o *Options) AddFlags(fs *flag.FlagSet) {
 	fs.StringVar(&o.HubKubeconfig, "hub-kubeconfig", o.HubKubeconfig,
-		"Path of the kubeconfig for the hub cluster, with this member's identity (scoped to its fleet-member-<name> namespace).")
+		"Path of the kubeconfig for the hub cluster, with this member's identity (scoped to its fleet-member-<name> namespace). Exclusive with --hub-server.")
+	fs.StringVar(&o.HubServer, "hub-server", o.HubServer,
+		"URL of the hub cluster's API server (https://host:port), to authenticate with --hub-token-file instead of a kubeconfig.")
+	fs.StringVar(&o.HubTokenFile, "hub-token-file", o.HubTokenFile,
+		"Path of the bearer token of this member's identity on the hub; re-read when it changes. Requires --hub-server.")
+	fs.StringVar(&o.HubCAFile, "hub-ca-file", o.HubCAFile,
+		"Path of the CA bundle that verifies the hub's serving certificate (the system roots when empty). Requires --hub-server.")
 	fs.StringVar(&o.MemberName, "member-name", o.MemberName,
 		"Name of this member cluster, as its MemberCluster is named on the hub.")
 	fs.StringVar(&o.MetricsBindAddress, "metrics-bind-address", o.MetricsBindAddress,
@@ -91,8 +113,20 @@ func (o *Options) AddFlags(fs *flag.FlagSet) {
 // Validate reports missing or invalid settings.
 func (o *Options) Validate() error {
 	var errs []error
-	if o.HubKubeconfig == "" {
-		errs = append(errs, errors.New("--hub-kubeconfig is required"))
+	switch {
+	case o.HubKubeconfig == "" && o.HubServer == "":
+		errs = append(errs, errors.New("the hub is unset: give --hub-kubeconfig, or --hub-server with --hub-token-file"))
+	case o.HubKubeconfig != "" && o.HubServer != "":
+		errs = append(errs, errors.New("--hub-kubeconfig and --hub-server are exclusive: the kubeconfig names the hub's server"))
+	case o.HubKubeconfig != "" && (o.HubTokenFile != "" || o.HubCAFile != ""):
+		errs = append(errs, errors.New("--hub-token-file and --hub-ca-file require --hub-server; with --hub-kubeconfig the kubeconfig holds the credentials"))
+	case o.HubServer != "":
+		if err := validateHubServer(o.HubServer); err != nil {
+			errs = append(errs, err)
+		}
+		if o.HubTokenFile == "" {
+			errs = append(errs, errors.New("--hub-server requires --hub-token-file"))
+		}
 	}
 	if o.MemberName == "" {
 		errs = append(errs, errors.New("--member-name is required"))
@@ -101,4 +135,47 @@ func (o *Options) Validate() error {
 		errs = append(errs, errors.New("--work-applier-concurrency must be at least 1"))
 	}
 	return errors.Join(errs...)
+}
+
+// validateHubServer accepts an https URL with a host and nothing after the
+// path: a bearer token must never travel in clear text.
+func validateHubServer(server string) error {
+	u, err := url.Parse(server)
+	if err != nil {
+		return fmt.Errorf("--hub-server %q is not a URL: %w", server, err)
+	}
+	if u.Scheme != "https" || u.Host == "" || u.RawQuery != "" || u.Fragment != "" || u.User != nil {
+		return fmt.Errorf("--hub-server %q must be an https URL such as https://hub.example.com:6443", server)
+	}
+	return nil
+}
+
+// HubConfig returns the client configuration for the hub: loaded from
+// --hub-kubeconfig, or built from --hub-server, --hub-token-file and
+// --hub-ca-file. Call it after Validate. It reads the token and the CA bundle
+// once so that a missing or empty file is reported at start-up; client-go
+// then re-reads the token file as it changes.
+func (o *Options) HubConfig() (*rest.Config, error) {
+	if o.HubKubeconfig != "" {
+		cfg, err := clientcmd.BuildConfigFromFlags("", o.HubKubeconfig)
+		if err != nil {
+			return nil, fmt.Errorf("loading the hub kubeconfig %q: %w", o.HubKubeconfig, err)
+		}
+		return cfg, nil
+	}
+	token, err := os.ReadFile(o.HubTokenFile)
+	if err != nil {
+		return nil, fmt.Errorf("reading the hub token file: %w", err)
+	}
+	if strings.TrimSpace(string(token)) == "" {
+		return nil, fmt.Errorf("the hub token file %q is empty", o.HubTokenFile)
+	}
+	cfg := &rest.Config{Host: o.HubServer, BearerTokenFile: o.HubTokenFile}
+	if o.HubCAFile != "" {
+		if _, err := os.ReadFile(o.HubCAFile); err != nil {
+			return nil, fmt.Errorf("reading the hub CA file: %w", err)
+		}
+		cfg.TLSClientConfig.CAFile = o.HubCAFile
+	}
+	return cfg, nil
 }
