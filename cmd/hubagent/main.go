@@ -12,6 +12,7 @@ import (
 	"k8s.io/client-go/discovery"
 	"k8s.io/utils/clock"
 	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/config"
 	"sigs.k8s.io/controller-runtime/pkg/healthz"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
@@ -41,6 +42,9 @@ func main() {
 }
 
 func run(ctx context.Context, opts *hubagent.Options) error {
+	if opts.MaxConcurrentReconciles < 1 {
+		return fmt.Errorf("--max-concurrent-reconciles must be at least 1, got %d", opts.MaxConcurrentReconciles)
+	}
 	cfg, err := ctrl.GetConfig()
 	if err != nil {
 		return fmt.Errorf("loading the hub kubeconfig: %w", err)
@@ -65,6 +69,8 @@ func run(ctx context.Context, opts *hubagent.Options) error {
 		LeaseDuration:           &opts.LeaseDuration,
 		RenewDeadline:           &opts.RenewDeadline,
 		RetryPeriod:             &opts.RetryPeriod,
+		PprofBindAddress:        opts.PprofBindAddress,
+		Controller:              config.Controller{MaxConcurrentReconciles: opts.MaxConcurrentReconciles},
 	})
 	if err != nil {
 		return fmt.Errorf("creating the manager: %w", err)

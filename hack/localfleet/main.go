@@ -103,7 +103,15 @@ type options struct {
 	members    string
 	timeout    time.Duration
 	foreground bool
+	// hubAgentArgs are extra hub agent flags, --hub-agent-arg repeated.
+	hubAgentArgs stringList
 }
+
+// stringList is a flag that may be given several times.
+type stringList []string
+
+func (l *stringList) String() string     { return strings.Join(*l, " ") }
+func (l *stringList) Set(v string) error { *l = append(*l, v); return nil }
 
 func (o *options) register(fs *flag.FlagSet) {
 	fs.StringVar(&o.dir, "dir", ".localfleet", "State directory of the fleet: kubeconfigs, logs, certificates.")
@@ -111,6 +119,7 @@ func (o *options) register(fs *flag.FlagSet) {
 	fs.StringVar(&o.crdDir, "crd-dir", "", "Directory of Flotilla's CRDs (default: config/crd/bases of the repository holding the working directory).")
 	fs.StringVar(&o.members, "members", "3", "Member clusters: a count (member1..memberN) or comma-separated names. member1..member3 get the tutorial's labels.")
 	fs.DurationVar(&o.timeout, "timeout", 10*time.Minute, "How long the fleet may take to become ready.")
+	fs.Var(&o.hubAgentArgs, "hub-agent-arg", "An extra hub agent flag, e.g. --hub-agent-arg=--pprof-bind-address=127.0.0.1:6060; repeat for more.")
 }
 
 func parseOptions(name string, args []string, withForeground bool) (*options, error) {
@@ -213,6 +222,9 @@ func startSupervisor(o *options) error {
 	defer func() { _ = logFile.Close() }()
 	cmd := exec.Command(self, superviseCommand, "--dir", o.dir, "--bin-dir", o.binDir, "--crd-dir", o.crdDir,
 		"--members", o.members, "--timeout", o.timeout.String())
+	for _, a := range o.hubAgentArgs {
+		cmd.Args = append(cmd.Args, "--hub-agent-arg="+a)
+	}
 	cmd.Stdout = logFile
 	cmd.Stderr = logFile
 	cmd.Dir = o.dir
@@ -302,6 +314,7 @@ func run(o *options, foreground bool) error {
 	}
 	fleet, err := localfleet.Start(startCtx, localfleet.Config{
 		Dir: o.dir, BinDir: o.binDir, CRDDir: o.crdDir, Members: members, Log: progress,
+		HubAgentArgs: o.hubAgentArgs,
 	})
 	if err != nil {
 		_ = os.WriteFile(filepath.Join(o.dir, failedFile), []byte(err.Error()+"\n"), 0o644)

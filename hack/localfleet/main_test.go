@@ -46,3 +46,14 @@ func TestLabelString(t *testing.T) {
 		t.Errorf("labelString(nil) = %q", got)
 	}
 }
+
+func TestParseOptionsCollectsHubAgentArgs(t *testing.T) {
+	o, err := parseOptions("up", []string{"--hub-agent-arg=--pprof-bind-address=127.0.0.1:6060", "--hub-agent-arg", "--update-run-stuck-threshold=30s"}, true)
+	if err != nil {
+		t.Fatalf("parseOptions: %v", err)
+	}
+	want := stringList{"--pprof-bind-address=127.0.0.1:6060", "--update-run-stuck-threshold=30s"}
+	if diff := cmp.Diff(want, o.hubAgentArgs); diff != "" {
+		t.Errorf("hub agent args (-want,+got):\n%s", diff)
+	}
+}

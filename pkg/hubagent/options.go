@@ -7,8 +7,12 @@ import (
 	"time"
 )
 
-// Leader election and events, used by the manager itself.
-// +kubebuilder:rbac:groups=coordination.k8s.io,resources=leases,verbs=get;list;watch;create;update;patch;delete
+// Leader election and events, used by the manager itself. The leader
+// election Lease lives in one namespace (--leader-election-namespace, the
+// default's fleet-system here; the hub-agent Helm chart binds this Role in its
+// release namespace), so the hub agent cannot take over other controllers'
+// leases.
+// +kubebuilder:rbac:groups=coordination.k8s.io,namespace=fleet-system,resources=leases,verbs=get;list;watch;create;update;patch;delete
 // +kubebuilder:rbac:groups="",resources=events,verbs=create;patch
 // +kubebuilder:rbac:groups=events.k8s.io,resources=events,verbs=create;patch
 
@@ -35,6 +39,12 @@ type Options struct {
 	// UpdateRunStuckThreshold is how long a cluster may take to update
 	// before its update run reports it stuck.
 	UpdateRunStuckThreshold time.Duration
+	// MaxConcurrentReconciles is how many objects each controller
+	// reconciles at once.
+	MaxConcurrentReconciles int
+	// PprofBindAddress is where Go's pprof endpoints are served; "" or "0"
+	// disables them.
+	PprofBindAddress string
 }
 
 // NewOptions returns the defaults.
@@ -51,6 +61,7 @@ func NewOptions() *Options {
 
 		ResourceChangesCollectionDuration: time.Second,
 		UpdateRunStuckThreshold:           5 * time.Minute,
+		MaxConcurrentReconciles:           1,
 	}
 }
 
@@ -76,4 +87,8 @@ func (o *Options) AddFlags(fs *flag.FlagSet) {
 		"How long a change to a selected hub object waits for further changes before a new resource snapshot is taken.")
 	fs.DurationVar(&o.UpdateRunStuckThreshold, "update-run-stuck-threshold", o.UpdateRunStuckThreshold,
 		"How long a cluster may take to update before its update run reports it stuck.")
+	fs.IntVar(&o.MaxConcurrentReconciles, "max-concurrent-reconciles", o.MaxConcurrentReconciles,
+		"How many objects each controller reconciles at once.")
+	fs.StringVar(&o.PprofBindAddress, "pprof-bind-address", o.PprofBindAddress,
+		`Address Go's pprof endpoints (/debug/pprof/) bind to, e.g. "127.0.0.1:6060"; empty or "0" disables them.`)
 }
