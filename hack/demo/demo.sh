@@ -22,7 +22,8 @@ FLEET_DIR="${FLEET_DIR:-${ROOT}/.localfleet}"
 KUBECTL_DIR="${KUBECTL_DIR:-${ROOT}/bin/k8s/1.37.2-$(go env GOOS)-$(go env GOARCH)}"
 WAIT_TIMEOUT="${WAIT_TIMEOUT:-3m}"
 MEMBERS=(member1 member2 member3)
-export PATH="${KUBECTL_DIR}:${PATH}"
+# bin/ holds kubectl-fleet, which kubectl runs as `kubectl fleet`.
+export PATH="${KUBECTL_DIR}:${ROOT}/bin:${PATH}"
 
 bold=$'\e[1m' dim=$'\e[2m' red=$'\e[31m' green=$'\e[32m' reset=$'\e[0m'
 if [[ ! -t 1 ]]; then bold="" dim="" red="" green="" reset=""; fi
@@ -115,6 +116,11 @@ stop_fleet() {
   exit "${rc}"
 }
 
+if [[ ! -x "${ROOT}/bin/kubectl-fleet" ]]; then
+  printf '%sbin/kubectl-fleet is missing: run make build first (make demo does)%s\n' "${red}" "${reset}" >&2
+  exit 1
+fi
+
 phase "Start a local fleet: a hub and ${#MEMBERS[@]} member clusters"
 trap stop_fleet EXIT
 go run ./hack/localfleet down --dir "${FLEET_DIR}" >/dev/null 2>&1 || true # a fresh fleet every time
@@ -200,16 +206,21 @@ spec:
   kubectl apply -f - <<<"${manifest}"
 }
 
-# approve_canary RUN waits for the canary stage's approval request and approves
-# it with the tutorial's patch of the status subresource.
+# approve_canary RUN HOW waits for the canary stage's approval request and
+# approves it: HOW=patch with the tutorial's patch of the status subresource,
+# HOW=plugin with the kubectl fleet plugin.
 approve_canary() {
   local request="$1-canary"
   printf '%s# the staging stage updates member2, then waits 1m before canary starts%s\n' "${dim}" "${reset}"
   await kubectl wait "clusterapprovalrequest/${request}" --for=create --timeout="${WAIT_TIMEOUT}"
   run kubectl get crsur "$1" -o yaml
   run kubectl get clusterapprovalrequest
-  show "kubectl patch clusterapprovalrequests ${request} --type=merge -p '{\"status\":{\"conditions\":[{\"type\":\"Approved\",\"status\":\"True\",\"reason\":\"lgtm\",\"message\":\"lgtm\",\"lastTransitionTime\":\"'\$(date --utc +%Y-%m-%dT%H:%M:%SZ)'\",\"observedGeneration\":1}]}}' --subresource=status"
-  kubectl patch clusterapprovalrequests "${request}" --type=merge -p '{"status":{"conditions":[{"type":"Approved","status":"True","reason":"lgtm","message":"lgtm","lastTransitionTime":"'$(date --utc +%Y-%m-%dT%H:%M:%SZ)'","observedGeneration":1}]}}' --subresource=status
+  if [[ "$2" == patch ]]; then
+    show "kubectl patch clusterapprovalrequests ${request} --type=merge -p '{\"status\":{\"conditions\":[{\"type\":\"Approved\",\"status\":\"True\",\"reason\":\"lgtm\",\"message\":\"lgtm\",\"lastTransitionTime\":\"'\$(date --utc +%Y-%m-%dT%H:%M:%SZ)'\",\"observedGeneration\":1}]}}' --subresource=status"
+    kubectl patch clusterapprovalrequests "${request}" --type=merge -p '{"status":{"conditions":[{"type":"Approved","status":"True","reason":"lgtm","message":"lgtm","lastTransitionTime":"'$(date --utc +%Y-%m-%dT%H:%M:%SZ)'","observedGeneration":1}]}}' --subresource=status
+  else
+    run kubectl fleet approve "${request}"
+  fi
   await kubectl wait "clusterapprovalrequest/${request}" --for=condition=ApprovalAccepted --timeout="${WAIT_TIMEOUT}"
   run kubectl get clusterapprovalrequest
 }
@@ -218,10 +229,12 @@ apply_run example-run 1
 await kubectl wait crsur/example-run --for=condition=Initialized --timeout="${WAIT_TIMEOUT}"
 table kubectl get crsur example-run
 expect_eq "$(column "${out}" INITIALIZED)" True "example-run is initialized"
-approve_canary example-run
+approve_canary example-run patch
 await kubectl wait crsur/example-run --for=condition=Succeeded --timeout="${WAIT_TIMEOUT}"
 table kubectl get crsur example-run
 expect_eq "$(column "${out}" SUCCEEDED)" True "example-run succeeded"
+table kubectl fleet status example-run
+expect_eq "$(awk '$1 == "State:" { print $2 }' <<<"${out}")" Succeeded "kubectl fleet status shows example-run succeeded"
 await kubectl wait crp/example-placement --for=condition=ClusterResourcePlacementAvailable --timeout="${WAIT_TIMEOUT}"
 table kubectl get crp example-placement
 expect_eq "$(column "${out}" AVAILABLE)" True "the placement is available"
@@ -232,7 +245,7 @@ done
 
 phase "Roll back to index 0 with a second run"
 apply_run example-run-2 0
-approve_canary example-run-2
+approve_canary example-run-2 plugin
 await kubectl wait crsur/example-run-2 --for=condition=Succeeded --timeout="${WAIT_TIMEOUT}"
 run kubectl get crsur example-run-2 -o yaml
 run kubectl get crsur
