@@ -32,6 +32,9 @@ const (
 	podCIDR     = "10.244.0.0/16"
 	// appliedWorkCRDFile is the CRD that goes on member clusters, not the hub.
 	appliedWorkCRDFile = "placement.kubernetes-fleet.io_appliedworks.yaml"
+	// nodeMonitorGracePeriod is how long kube-controller-manager lets a
+	// node's lease go unrenewed before it marks the node NotReady.
+	nodeMonitorGracePeriod = 5 * time.Minute
 	// fakeNodeName names the kwok node of each member.
 	fakeNodeName = "kwok-node-0"
 
@@ -195,6 +198,12 @@ func (f *Fleet) startControllerManager(ctx context.Context, c *cluster) (*proces
 			return []string{
 				"--kubeconfig=" + c.kubeconfig,
 				"--controllers=*,-serviceaccount-token,-nodeipam",
+				// kwok renews its node's lease every 10 s, but on a busy
+				// machine (or while the member's API server restarts) a few
+				// renewals can be late; the default 50 s grace would then
+				// mark the node NotReady, and kwok never makes a running pod
+				// Ready again: workloads would stay unavailable for good.
+				"--node-monitor-grace-period=" + nodeMonitorGracePeriod.String(),
 				"--leader-elect=false",
 				"--bind-address=127.0.0.1",
 				fmt.Sprintf("--secure-port=%d", ports[0]),

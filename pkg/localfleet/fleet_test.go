@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/meta"
@@ -120,8 +122,16 @@ func TestFleet(t *testing.T) {
 			t.Errorf("%s (pid %d) still runs after Stop", p.Name, p.PID)
 		}
 	}
-	if len(procs) != 9 {
-		t.Errorf("the fleet ran %d processes, want 9 (hub: etcd, apiserver, agent; member: etcd, apiserver, controller manager, scheduler, kwok, agent)", len(procs))
+	var names []string
+	for _, p := range procs {
+		names = append(names, p.Name)
+	}
+	want := []string{
+		"hub-etcd", "hub-apiserver", "hub-controller-manager", "hubagent",
+		"member1-etcd", "member1-apiserver", "member1-controller-manager", "member1-scheduler", "member1-kwok", "member1-agent",
+	}
+	if diff := cmp.Diff(want, names, cmpopts.SortSlices(func(a, b string) bool { return a < b })); diff != "" {
+		t.Errorf("the fleet's processes (-want,+got):\n%s", diff)
 	}
 	if _, err := os.Stat(filepath.Join(fleet.Dir, ProcessesFile)); !os.IsNotExist(err) {
 		t.Errorf("%s still exists after Stop (stat: %v)", ProcessesFile, err)

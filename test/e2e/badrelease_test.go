@@ -46,6 +46,8 @@ var _ = Describe("A release whose pods never become ready", Ordered, func() {
 			"its rolling update never completes (the old pods keep serving)")
 		for _, m := range []string{"member1", "member3"} {
 			Expect(bindingSnapshot(crp, m)(Default)).To(Equal("Bound@shop-0-snapshot"), "%s stays on the good release", m)
+			Expect(members[m].Get(ctx, client.ObjectKey{Namespace: ns, Name: "web"}, d)).To(Succeed())
+			Expect(d.Spec.Template.Spec.Containers[0].Image).To(Equal("nginx:1.27"), "%s still runs the good release", m)
 			Expect(deploymentOn(m, ns, "web")(Default)).To(Equal("2/2 Available=True"), m)
 		}
 	})
