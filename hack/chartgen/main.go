@@ -32,6 +32,8 @@ import (
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	sigsyaml "sigs.k8s.io/yaml"
 
+	"github.com/flotilla-dev/flotilla/hack/internal/yamlnode"
+
 	"github.com/flotilla-dev/flotilla/pkg/hubagent"
 )
 
@@ -140,13 +142,13 @@ func (g generator) crdTemplate(file string) (gk schema.GroupKind, chart string, 
 			return gk, "", nil, fmt.Errorf("%s: unexpected top-level field %q", file, key)
 		}
 	}
-	if scalar(lookup(root, "apiVersion")) != "apiextensions.k8s.io/v1" || scalar(lookup(root, "kind")) != "CustomResourceDefinition" {
+	if yamlnode.Scalar(yamlnode.Lookup(root, "apiVersion")) != "apiextensions.k8s.io/v1" || yamlnode.Scalar(yamlnode.Lookup(root, "kind")) != "CustomResourceDefinition" {
 		return gk, "", nil, fmt.Errorf("%s is not an apiextensions.k8s.io/v1 CustomResourceDefinition", file)
 	}
-	metadata := lookup(root, "metadata")
-	name := scalar(lookup(metadata, "name"))
-	spec := lookup(root, "spec")
-	gk = schema.GroupKind{Group: scalar(lookup(spec, "group")), Kind: scalar(lookup(lookup(spec, "names"), "kind"))}
+	metadata := yamlnode.Lookup(root, "metadata")
+	name := yamlnode.Scalar(yamlnode.Lookup(metadata, "name"))
+	spec := yamlnode.Lookup(root, "spec")
+	gk = schema.GroupKind{Group: yamlnode.Scalar(yamlnode.Lookup(spec, "group")), Kind: yamlnode.Scalar(yamlnode.Lookup(yamlnode.Lookup(spec, "names"), "kind"))}
 	if name == "" || gk.Group == "" || gk.Kind == "" {
 		return gk, "", nil, fmt.Errorf("%s: metadata.name, spec.group or spec.names.kind is missing", file)
 	}
@@ -167,7 +169,7 @@ func (g generator) crdTemplate(file string) (gk schema.GroupKind, chart string, 
 	fmt.Fprintf(&b, "  name: %s\n", name)
 	fmt.Fprintf(&b, "  labels:\n    {{- include %q . | nindent 4 }}\n", chart+".labels")
 	b.WriteString("  annotations:\n")
-	if annotations := lookup(metadata, "annotations"); annotations != nil {
+	if annotations := yamlnode.Lookup(metadata, "annotations"); annotations != nil {
 		if err := encodeIndented(&b, annotations, "    "); err != nil {
 			return gk, "", nil, fmt.Errorf("encoding the annotations of %s: %w", file, err)
 		}
@@ -336,24 +338,4 @@ func writeIfChanged(file string, content []byte) error {
 		return fmt.Errorf("writing %s: %w", file, err)
 	}
 	return nil
-}
-
-// lookup returns the value of key in a mapping node, or nil.
-func lookup(n *yaml.Node, key string) *yaml.Node {
-	if n == nil || n.Kind != yaml.MappingNode {
-		return nil
-	}
-	for i := 0; i+1 < len(n.Content); i += 2 {
-		if n.Content[i].Value == key {
-			return n.Content[i+1]
-		}
-	}
-	return nil
-}
-
-func scalar(n *yaml.Node) string {
-	if n == nil {
-		return ""
-	}
-	return n.Value
 }

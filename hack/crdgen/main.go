@@ -16,6 +16,8 @@ import (
 	"slices"
 
 	yaml "go.yaml.in/yaml/v3"
+
+	"github.com/flotilla-dev/flotilla/hack/internal/yamlnode"
 )
 
 // servedAtV1 lists the CRDs (by metadata.name) that are also served as v1.
@@ -86,17 +88,17 @@ func processFile(file string) (string, error) {
 		return "", fmt.Errorf("%s: expected one YAML document", file)
 	}
 	root := doc.Content[0]
-	name := scalar(lookup(lookup(root, "metadata"), "name"))
+	name := yamlnode.Scalar(yamlnode.Lookup(yamlnode.Lookup(root, "metadata"), "name"))
 	if !slices.Contains(servedAtV1, name) {
 		return "", nil
 	}
-	versions := lookup(lookup(root, "spec"), "versions")
+	versions := yamlnode.Lookup(yamlnode.Lookup(root, "spec"), "versions")
 	if versions == nil || versions.Kind != yaml.SequenceNode {
 		return "", fmt.Errorf("%s: spec.versions missing", file)
 	}
 	var source *yaml.Node
 	for _, v := range versions.Content {
-		switch scalar(lookup(v, "name")) {
+		switch yamlnode.Scalar(yamlnode.Lookup(v, "name")) {
 		case addedVersion:
 			return "", fmt.Errorf("%s: already has version %s; run controller-gen first", file, addedVersion)
 		case sourceVersion:
@@ -107,8 +109,8 @@ func processFile(file string) (string, error) {
 		return "", fmt.Errorf("%s: no %s version to copy", file, sourceVersion)
 	}
 	added := deepCopy(source)
-	lookup(added, "name").Value = addedVersion
-	storage := lookup(added, "storage")
+	yamlnode.Lookup(added, "name").Value = addedVersion
+	storage := yamlnode.Lookup(added, "storage")
 	if storage == nil {
 		return "", fmt.Errorf("%s: version %s has no storage field", file, sourceVersion)
 	}
@@ -129,26 +131,6 @@ func processFile(file string) (string, error) {
 		return "", fmt.Errorf("writing %s: %w", file, err)
 	}
 	return name, nil
-}
-
-// lookup returns the value of key in a mapping node, or nil.
-func lookup(n *yaml.Node, key string) *yaml.Node {
-	if n == nil || n.Kind != yaml.MappingNode {
-		return nil
-	}
-	for i := 0; i+1 < len(n.Content); i += 2 {
-		if n.Content[i].Value == key {
-			return n.Content[i+1]
-		}
-	}
-	return nil
-}
-
-func scalar(n *yaml.Node) string {
-	if n == nil {
-		return ""
-	}
-	return n.Value
 }
 
 func deepCopy(n *yaml.Node) *yaml.Node {
