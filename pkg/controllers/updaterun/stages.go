@@ -64,47 +64,53 @@ func validateTasks(stage *placementv1beta1.StageConfig) error {
 // integer value of sortingLabelKey and then by name. Every selected cluster
 // must land in exactly one stage.
 func computeStages(run string, strategy *placementv1beta1.UpdateStrategySpec, clusters []clusterv1beta1.MemberCluster, selected map[string]bool) ([]placementv1beta1.StageUpdatingStatus, error) {
-	placedIn := map[string]string{}
+	placedIn := make(map[string]string, len(selected))
 	out := make([]placementv1beta1.StageUpdatingStatus, 0, len(strategy.Stages))
 	for i := range strategy.Stages {
 		stage := &strategy.Stages[i]
 		if err := validateTasks(stage); err != nil {
 			return nil, err
 		}
-		var members []clusterv1beta1.MemberCluster
+		// Only names and sort keys are collected: copying whole
+		// MemberClusters would dominate the cost in a large fleet.
+		type member struct {
+			name string
+			key  int
+		}
+		var members []member
 		if stage.LabelSelector != nil {
 			sel, err := metav1.LabelSelectorAsSelector(stage.LabelSelector)
 			if err != nil {
 				return nil, fail("stage %q has an invalid labelSelector: %v", stage.Name, err)
 			}
-			for _, mc := range clusters {
-				if selected[mc.Name] && sel.Matches(labels.Set(mc.Labels)) {
-					members = append(members, mc)
+			for i := range clusters {
+				mc := &clusters[i]
+				if !selected[mc.Name] || !sel.Matches(labels.Set(mc.Labels)) {
+					continue
 				}
+				m := member{name: mc.Name}
+				if k := stage.SortingLabelKey; k != nil {
+					v, err := strconv.Atoi(mc.Labels[*k])
+					if err != nil {
+						return nil, fail("stage %q sorts by label %q, but cluster %q has %q=%q, which is not an integer; set an integer value on the MemberCluster",
+							stage.Name, *k, mc.Name, *k, mc.Labels[*k])
+					}
+					m.key = v
+				}
+				members = append(members, m)
 			}
 		}
-		keys := map[string]int{}
-		if k := stage.SortingLabelKey; k != nil {
-			for _, mc := range members {
-				v, err := strconv.Atoi(mc.Labels[*k])
-				if err != nil {
-					return nil, fail("stage %q sorts by label %q, but cluster %q has %q=%q, which is not an integer; set an integer value on the MemberCluster",
-						stage.Name, *k, mc.Name, *k, mc.Labels[*k])
-				}
-				keys[mc.Name] = v
-			}
-		}
-		slices.SortFunc(members, func(a, b clusterv1beta1.MemberCluster) int {
-			return cmp.Or(cmp.Compare(keys[a.Name], keys[b.Name]), cmp.Compare(a.Name, b.Name))
+		slices.SortFunc(members, func(a, b member) int {
+			return cmp.Or(cmp.Compare(a.key, b.key), cmp.Compare(a.name, b.name))
 		})
 
-		status := placementv1beta1.StageUpdatingStatus{StageName: stage.Name, Clusters: []placementv1beta1.ClusterUpdatingStatus{}}
-		for _, mc := range members {
-			if other, ok := placedIn[mc.Name]; ok {
-				return nil, fail("cluster %q is selected by both stage %q and stage %q; make the stages' label selectors exclusive", mc.Name, other, stage.Name)
+		status := placementv1beta1.StageUpdatingStatus{StageName: stage.Name, Clusters: make([]placementv1beta1.ClusterUpdatingStatus, 0, len(members))}
+		for _, m := range members {
+			if other, ok := placedIn[m.name]; ok {
+				return nil, fail("cluster %q is selected by both stage %q and stage %q; make the stages' label selectors exclusive", m.name, other, stage.Name)
 			}
-			placedIn[mc.Name] = stage.Name
-			status.Clusters = append(status.Clusters, placementv1beta1.ClusterUpdatingStatus{ClusterName: mc.Name})
+			placedIn[m.name] = stage.Name
+			status.Clusters = append(status.Clusters, placementv1beta1.ClusterUpdatingStatus{ClusterName: m.name})
 		}
 		for _, t := range stage.BeforeStageTasks {
 			status.BeforeStageTaskStatus = append(status.BeforeStageTaskStatus, placementv1beta1.StageTaskStatus{
