@@ -42,13 +42,14 @@ func main() {
 }
 
 func run(ctx context.Context, opts *hubagent.Options) error {
-	if opts.MaxConcurrentReconciles < 1 {
-		return fmt.Errorf("--max-concurrent-reconciles must be at least 1, got %d", opts.MaxConcurrentReconciles)
+	if err := opts.Validate(); err != nil {
+		return err
 	}
 	cfg, err := ctrl.GetConfig()
 	if err != nil {
 		return fmt.Errorf("loading the hub kubeconfig: %w", err)
 	}
+	opts.ApplyTo(cfg)
 	scheme := hubagent.NewScheme()
 
 	dc, err := discovery.NewDiscoveryClientForConfig(cfg)

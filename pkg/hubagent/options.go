@@ -4,7 +4,10 @@ package hubagent
 
 import (
 	"flag"
+	"fmt"
 	"time"
+
+	"k8s.io/client-go/rest"
 )
 
 // Leader election and events, used by the manager itself. The leader
@@ -45,6 +48,12 @@ type Options struct {
 	// PprofBindAddress is where Go's pprof endpoints are served; "" or "0"
 	// disables them.
 	PprofBindAddress string
+	// APIQPS and APIBurst limit the hub agent's requests to the hub API
+	// server on the client side; a QPS of 0 or less turns the limit off.
+	// The defaults leave a rollout bound by the API server rather than by
+	// client-go's (5 QPS) throttling.
+	APIQPS   float64
+	APIBurst int
 }
 
 // NewOptions returns the defaults.
@@ -62,6 +71,8 @@ func NewOptions() *Options {
 		ResourceChangesCollectionDuration: time.Second,
 		UpdateRunStuckThreshold:           5 * time.Minute,
 		MaxConcurrentReconciles:           1,
+		APIQPS:                            250,
+		APIBurst:                          1000,
 	}
 }
 
@@ -91,4 +102,30 @@ func (o *Options) AddFlags(fs *flag.FlagSet) {
 		"How many objects each controller reconciles at once.")
 	fs.StringVar(&o.PprofBindAddress, "pprof-bind-address", o.PprofBindAddress,
 		`Address Go's pprof endpoints (/debug/pprof/) bind to, e.g. "127.0.0.1:6060"; empty or "0" disables them.`)
+	fs.Float64Var(&o.APIQPS, "hub-api-qps", o.APIQPS,
+		"Requests per second the hub agent may send to the hub API server (client-side limit); 0 or less turns the limit off.")
+	fs.IntVar(&o.APIBurst, "hub-api-burst", o.APIBurst,
+		"Requests the hub agent may send at once above --hub-api-qps.")
+}
+
+// Validate reports the first option that cannot work.
+func (o *Options) Validate() error {
+	if o.MaxConcurrentReconciles < 1 {
+		return fmt.Errorf("--max-concurrent-reconciles must be at least 1, got %d", o.MaxConcurrentReconciles)
+	}
+	if o.APIQPS > 0 && o.APIBurst < 1 {
+		return fmt.Errorf("--hub-api-burst must be at least 1 when --hub-api-qps limits requests, got %d", o.APIBurst)
+	}
+	return nil
+}
+
+// ApplyTo sets the client-side rate limits of cfg.
+func (o *Options) ApplyTo(cfg *rest.Config) {
+	if o.APIQPS <= 0 {
+		// A negative QPS disables client-go's rate limiter.
+		cfg.QPS = -1
+		return
+	}
+	cfg.QPS = float32(o.APIQPS)
+	cfg.Burst = o.APIBurst
 }
