@@ -19,6 +19,8 @@ LDFLAGS := -X github.com/flotilla-dev/flotilla/pkg/version.Version=$(VERSION)
 
 # Tests may take a while on 2 cores; the race detector is always on.
 GO_TEST_FLAGS ?= -race -count=1 -timeout=30m
+# Fleet sizes (placements x clusters) and flags of `make bench`; see test/perf.
+BENCH_ARGS ?= --sizes=10x10
 
 ##@ General
 
@@ -90,6 +92,10 @@ test-e2e: build localfleet-tools ## Run only the end-to-end suite on a local fle
 .PHONY: test-unit
 test-unit: ## Run the unit tests only (no API server).
 	$(GO) test $(GO_TEST_FLAGS) $$($(GO) list ./... | grep -v /test/)
+
+.PHONY: bench
+bench: build envtest ## Run the fleet-scale rollout benchmark (test/perf) on envtest, e.g. BENCH_ARGS="--sizes=10x10,50x20".
+	KUBEBUILDER_ASSETS=$(ENVTEST_DIR) $(GO) run ./test/perf $(BENCH_ARGS)
 
 ##@ Local fleet
 
