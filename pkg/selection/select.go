@@ -72,6 +72,26 @@ func (s *Selector) Source() source.Source {
 	return s.watcher.source()
 }
 
+// Freshness returns what a selection of placement name taken now is taken
+// after. Take it before Select: a change that races with the selection then
+// makes Current report false, and the placement selects again.
+func (s *Selector) Freshness(name string) Freshness {
+	return s.watcher.freshness(name)
+}
+
+// Current reports whether a selection of placement name taken at f still
+// holds: no object the placement might select and no served kind changed
+// since. Only changes the watcher has seen count, so a placement must select
+// once (which starts the watches) before a Current selection can be reused.
+func (s *Selector) Current(name string, f Freshness) bool {
+	return s.watcher.freshness(name) == f
+}
+
+// Forget drops what the selector knows of a deleted placement.
+func (s *Selector) Forget(name string) {
+	s.watcher.forget(name)
+}
+
 // Select returns the hub objects crp selects, as stored on the hub, without
 // duplicates. An *InvalidSelectorError means a selector cannot be resolved.
 func (s *Selector) Select(ctx context.Context, crp *placementv1beta1.ClusterResourcePlacement) ([]*unstructured.Unstructured, error) {

@@ -49,6 +49,11 @@ type Watcher struct {
 	ctx     context.Context
 	queue   workqueue.TypedRateLimitingInterface[reconcile.Request]
 	watches map[schema.GroupVersionResource]*watch
+	// changes counts, per placement, the changes to objects it might
+	// select; kindChanges counts changes of the served kinds, which concern
+	// every placement. Together they tell whether a selection is current.
+	changes     map[string]uint64
+	kindChanges uint64
 }
 
 func newWatcher(catalog *Catalog, md metadata.Interface, placements client.Reader, window time.Duration) *Watcher {
@@ -58,6 +63,7 @@ func newWatcher(catalog *Catalog, md metadata.Interface, placements client.Reade
 		placements: placements,
 		window:     window,
 		watches:    map[schema.GroupVersionResource]*watch{},
+		changes:    map[string]uint64{},
 	}
 }
 
@@ -180,6 +186,9 @@ func (w *Watcher) changed(r Resource, obj any) {
 	}
 	for i := range crps.Items {
 		if mightSelect(&crps.Items[i], r, m, nsLabels) {
+			w.mu.Lock()
+			w.changes[crps.Items[i].Name]++
+			w.mu.Unlock()
 			q.AddAfter(reconcile.Request{NamespacedName: client.ObjectKeyFromObject(&crps.Items[i])}, w.window)
 		}
 	}
@@ -210,6 +219,7 @@ func (w *Watcher) namespaceLabels(name string) labels.Set {
 func (w *Watcher) kindsChanged() {
 	w.catalog.Invalidate()
 	w.mu.Lock()
+	w.kindChanges++
 	ctx, q := w.ctx, w.queue
 	w.mu.Unlock()
 	crps := &placementv1beta1.ClusterResourcePlacementList{}
@@ -240,4 +250,24 @@ func (w *Watcher) kindRemoved(obj any) {
 		w.mu.Unlock()
 	}
 	w.kindsChanged()
+}
+
+// Freshness is what a placement's selection was taken after: the changes to
+// the objects it might select and to the served kinds seen until then.
+type Freshness struct {
+	changes, kindChanges uint64
+}
+
+// freshness returns the changes seen so far for placement name.
+func (w *Watcher) freshness(name string) Freshness {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return Freshness{changes: w.changes[name], kindChanges: w.kindChanges}
+}
+
+// forget drops the change count of a deleted placement.
+func (w *Watcher) forget(name string) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	delete(w.changes, name)
 }

@@ -7,7 +7,10 @@ package placement
 import (
 	"context"
 	"fmt"
+	"sync"
+	"time"
 
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/builder"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -20,10 +23,31 @@ import (
 	"github.com/flotilla-dev/flotilla/pkg/util/handlers"
 )
 
+// bindingStatusDelay is how long a binding change waits before its
+// placement's status is recomputed. A rollout changes every binding's status
+// several times; collected over this delay, a placement's status is written
+// once per burst rather than once per binding write.
+const bindingStatusDelay = time.Second
+
 // Reconciler reconciles ClusterResourcePlacements.
 type Reconciler struct {
 	client   client.Client
 	selector *selection.Selector
+
+	// selections remembers, per placement, the selection its latest
+	// resource snapshot was taken from, so that the many reconciles a
+	// rollout's binding updates cause do not read every selected object
+	// from the API server again.
+	mu         sync.Mutex
+	selections map[string]selectionMemo
+}
+
+// selectionMemo is a placement's last selection: taken at its generation,
+// after the changes freshness counts, recorded in the snapshot named latest.
+type selectionMemo struct {
+	generation int64
+	freshness  selection.Freshness
+	latest     string
 }
 
 var _ reconcile.Reconciler = (*Reconciler)(nil)
@@ -31,7 +55,7 @@ var _ reconcile.Reconciler = (*Reconciler)(nil)
 // NewReconciler returns a placement Reconciler that resolves resource
 // selectors with selector.
 func NewReconciler(c client.Client, selector *selection.Selector) *Reconciler {
-	return &Reconciler{client: c, selector: selector}
+	return &Reconciler{client: c, selector: selector, selections: map[string]selectionMemo{}}
 }
 
 // +kubebuilder:rbac:groups=placement.kubernetes-fleet.io,resources=clusterresourceplacements,verbs=get;list;watch;update;patch
@@ -47,11 +71,15 @@ func NewReconciler(c client.Client, selector *selection.Selector) *Reconciler {
 func (r *Reconciler) Reconcile(ctx context.Context, req reconcile.Request) (reconcile.Result, error) {
 	crp := &placementv1beta1.ClusterResourcePlacement{}
 	if err := r.client.Get(ctx, req.NamespacedName, crp); err != nil {
+		if apierrors.IsNotFound(err) {
+			r.forget(req.Name)
+		}
 		return reconcile.Result{}, client.IgnoreNotFound(err)
 	}
 
 	// A deleted placement takes its snapshots with it.
 	if !crp.DeletionTimestamp.IsZero() {
+		r.forget(crp.Name)
 		return reconcile.Result{}, r.cleanUp(ctx, crp)
 	}
 
@@ -70,15 +98,24 @@ func (r *Reconciler) Reconcile(ctx context.Context, req reconcile.Request) (reco
 
 	// Rollouts (RollingUpdate or update runs) work from the latest resource
 	// snapshot, whatever the strategy.
-	objs, err := r.selector.Select(ctx, crp)
-	if selection.IsInvalid(err) {
-		return reconcile.Result{}, r.reportInvalidSelectors(ctx, crp, err)
-	}
+	current, err := r.selectionCurrent(ctx, crp)
 	if err != nil {
-		return reconcile.Result{}, fmt.Errorf("selecting the resources of ClusterResourcePlacement %q: %w", crp.Name, err)
-	}
-	if _, err := r.ensureResourceSnapshots(ctx, crp, objs); err != nil {
 		return reconcile.Result{}, err
+	}
+	if !current {
+		freshness := r.selector.Freshness(crp.Name)
+		objs, err := r.selector.Select(ctx, crp)
+		if selection.IsInvalid(err) {
+			return reconcile.Result{}, r.reportInvalidSelectors(ctx, crp, err)
+		}
+		if err != nil {
+			return reconcile.Result{}, fmt.Errorf("selecting the resources of ClusterResourcePlacement %q: %w", crp.Name, err)
+		}
+		latest, err := r.ensureResourceSnapshots(ctx, crp, objs)
+		if err != nil {
+			return reconcile.Result{}, err
+		}
+		r.remember(crp.Name, selectionMemo{generation: crp.Generation, freshness: freshness, latest: latest.Name})
 	}
 
 	// Users read the outcome from the placement's status.
@@ -114,7 +151,40 @@ func (r *Reconciler) SetupWithManager(mgr ctrl.Manager) error {
 		For(&placementv1beta1.ClusterResourcePlacement{}, builder.WithPredicates(predicate.GenerationChangedPredicate{})).
 		Owns(&placementv1beta1.ClusterSchedulingPolicySnapshot{}).
 		Owns(&placementv1beta1.ClusterResourceSnapshot{}).
-		Watches(&placementv1beta1.ClusterResourceBinding{}, handlers.EnqueueParentPlacement).
+		Watches(&placementv1beta1.ClusterResourceBinding{}, handlers.EnqueueParentPlacementAfter(bindingStatusDelay)).
 		WatchesRawSource(r.selector.Source()).
 		Complete(r)
+}
+
+// selectionCurrent reports whether the placement's last selection still
+// holds: same generation, no change to what it might select since, and its
+// snapshot is still the latest (nobody deleted or relabelled it).
+func (r *Reconciler) selectionCurrent(ctx context.Context, crp *placementv1beta1.ClusterResourcePlacement) (bool, error) {
+	r.mu.Lock()
+	memo, ok := r.selections[crp.Name]
+	r.mu.Unlock()
+	if !ok || memo.generation != crp.Generation || !r.selector.Current(crp.Name, memo.freshness) {
+		return false, nil
+	}
+	latest := &placementv1beta1.ClusterResourceSnapshot{}
+	if err := r.client.Get(ctx, client.ObjectKey{Name: memo.latest}, latest); err != nil {
+		if apierrors.IsNotFound(err) {
+			return false, nil
+		}
+		return false, fmt.Errorf("reading resource snapshot %q: %w", memo.latest, err)
+	}
+	return latest.DeletionTimestamp.IsZero() && latest.Labels[placementv1beta1.IsLatestSnapshotLabel] == "true", nil
+}
+
+func (r *Reconciler) remember(name string, memo selectionMemo) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.selections[name] = memo
+}
+
+func (r *Reconciler) forget(name string) {
+	r.mu.Lock()
+	delete(r.selections, name)
+	r.mu.Unlock()
+	r.selector.Forget(name)
 }

@@ -16,6 +16,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/builder"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/event"
+	"sigs.k8s.io/controller-runtime/pkg/handler"
 	"sigs.k8s.io/controller-runtime/pkg/predicate"
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
@@ -121,9 +122,27 @@ func (r *Reconciler) SetupWithManager(mgr ctrl.Manager) error {
 	return ctrl.NewControllerManagedBy(mgr).
 		Named("rollout").
 		For(&placementv1beta1.ClusterResourcePlacement{}, builder.WithPredicates(predicate.GenerationChangedPredicate{})).
-		Watches(&placementv1beta1.ClusterResourceSnapshot{}, handlers.EnqueueParentPlacement, builder.WithPredicates(predicate.LabelChangedPredicate{})).
-		Watches(&placementv1beta1.ClusterResourceBinding{}, handlers.EnqueueParentPlacement, builder.WithPredicates(bindingChanged)).
+		Watches(&placementv1beta1.ClusterResourceSnapshot{}, handler.EnqueueRequestsFromMapFunc(r.rollingParent), builder.WithPredicates(predicate.LabelChangedPredicate{})).
+		Watches(&placementv1beta1.ClusterResourceBinding{}, handler.EnqueueRequestsFromMapFunc(r.rollingParent), builder.WithPredicates(bindingChanged)).
 		Complete(r)
+}
+
+// rollingParent maps a snapshot or binding to its placement unless that
+// placement is External: update runs roll those out, and their bindings
+// change at every step of a run.
+func (r *Reconciler) rollingParent(ctx context.Context, obj client.Object) []reconcile.Request {
+	reqs := handlers.ParentPlacement(ctx, obj)
+	if len(reqs) == 0 {
+		return nil
+	}
+	crp := &placementv1beta1.ClusterResourcePlacement{}
+	if err := r.client.Get(ctx, reqs[0].NamespacedName, crp); err == nil &&
+		crp.DeletionTimestamp.IsZero() && crp.Spec.Strategy.Type == placementv1beta1.ExternalRolloutStrategyType {
+		return nil
+	}
+	// Unknown or RollingUpdate placements are reconciled; so is a placement
+	// being deleted, which lets the controller forget its expectations.
+	return reqs
 }
 
 // bindingChanged passes binding creations and deletions, and updates that

@@ -67,12 +67,25 @@ func snapshotChanged(old, new client.Object) bool {
 		metaChanged(old, new)
 }
 
-// bindingChanged ignores status-only writes, which the work generator makes often.
+// bindingChanged passes the binding changes that can change a placement's
+// picks: its cluster, its placement label, its deletion, and a move into or
+// out of Unscheduled. Rollouts move bindings between Scheduled and Bound and
+// from snapshot to snapshot, other controllers add finalizers, and the work
+// generator writes status often; none of that changes what is picked, and
+// each would cost the scheduler an uncached list of the placement's bindings.
 func bindingChanged(old, new client.Object) bool {
-	return old.GetGeneration() != new.GetGeneration() ||
-		!maps.Equal(old.GetLabels(), new.GetLabels()) ||
-		!maps.Equal(old.GetAnnotations(), new.GetAnnotations()) ||
-		metaChanged(old, new)
+	o, ok1 := old.(*placementv1beta1.ClusterResourceBinding)
+	n, ok2 := new.(*placementv1beta1.ClusterResourceBinding)
+	if !ok1 || !ok2 {
+		return true
+	}
+	unscheduled := func(b *placementv1beta1.ClusterResourceBinding) bool {
+		return b.Spec.State == placementv1beta1.BindingStateUnscheduled
+	}
+	return o.Spec.TargetCluster != n.Spec.TargetCluster ||
+		unscheduled(o) != unscheduled(n) ||
+		o.Labels[placementv1beta1.PlacementTrackingLabel] != n.Labels[placementv1beta1.PlacementTrackingLabel] ||
+		o.DeletionTimestamp.IsZero() != n.DeletionTimestamp.IsZero()
 }
 
 // clusterChanged reports the member cluster changes that can change a pick.

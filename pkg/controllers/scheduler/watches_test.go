@@ -50,10 +50,21 @@ func TestBindingChanged(t *testing.T) {
 		"a status write": {mutate: func(b *placementv1beta1.ClusterResourceBinding) {
 			b.Status.Conditions = []metav1.Condition{{Type: "Applied", Status: metav1.ConditionTrue}}
 		}},
-		"a spec change":       {mutate: func(b *placementv1beta1.ClusterResourceBinding) { b.Generation = 2 }, want: true},
-		"deletion starts":     {mutate: bindingDeleting, want: true},
-		"a finalizer removed": {mutate: func(b *placementv1beta1.ClusterResourceBinding) { b.Finalizers = nil }, want: true},
-		"an annotation":       {mutate: previously(placementv1beta1.BindingStateBound), want: true},
+		"bound to a snapshot by a rollout": {mutate: func(b *placementv1beta1.ClusterResourceBinding) {
+			b.Generation = 2
+			b.Spec.State = placementv1beta1.BindingStateBound
+			b.Spec.ResourceSnapshotName = "crp-1-snapshot"
+		}},
+		"a finalizer added": {mutate: func(b *placementv1beta1.ClusterResourceBinding) {
+			b.Finalizers = append(b.Finalizers, "kubernetes-fleet.io/work-cleanup")
+		}},
+		"unscheduled": {mutate: func(b *placementv1beta1.ClusterResourceBinding) {
+			b.Generation = 2
+			b.Spec.State = placementv1beta1.BindingStateUnscheduled
+		}, want: true},
+		"another cluster":   {mutate: func(b *placementv1beta1.ClusterResourceBinding) { b.Spec.TargetCluster = "member2" }, want: true},
+		"another placement": {mutate: func(b *placementv1beta1.ClusterResourceBinding) { b.Labels[placementv1beta1.PlacementTrackingLabel] = "other" }, want: true},
+		"deletion starts":   {mutate: bindingDeleting, want: true},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
