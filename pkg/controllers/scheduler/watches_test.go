@@ -62,9 +62,11 @@ func TestBindingChanged(t *testing.T) {
 			b.Generation = 2
 			b.Spec.State = placementv1beta1.BindingStateUnscheduled
 		}, want: true},
-		"another cluster":   {mutate: func(b *placementv1beta1.ClusterResourceBinding) { b.Spec.TargetCluster = "member2" }, want: true},
-		"another placement": {mutate: func(b *placementv1beta1.ClusterResourceBinding) { b.Labels[placementv1beta1.PlacementTrackingLabel] = "other" }, want: true},
-		"deletion starts":   {mutate: bindingDeleting, want: true},
+		"another cluster": {mutate: func(b *placementv1beta1.ClusterResourceBinding) { b.Spec.TargetCluster = "member2" }, want: true},
+		"another placement": {mutate: func(b *placementv1beta1.ClusterResourceBinding) {
+			b.Labels[placementv1beta1.PlacementTrackingLabel] = "other"
+		}, want: true},
+		"deletion starts": {mutate: bindingDeleting, want: true},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
