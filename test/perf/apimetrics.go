@@ -205,3 +205,10 @@ func (t countingTransport) RoundTrip(req *http.Request) (*http.Response, error) 
 	}
 	return t.next.RoundTrip(req)
 }
+
+// notLongRunning drops watches and connections, whose "latency" is how long
+// they stayed open, not work the API server did.
+func notLongRunning(s sample) bool {
+	v := s.Labels["verb"]
+	return v != "WATCH" && v != "WATCHLIST" && v != "CONNECT"
+}

@@ -353,7 +353,7 @@ func (s *sizeRun) phase(ctx context.Context, name string, seq, index int) (Phase
 
 	requests := diff(before.api, after.api, apiRequestsMetric)
 	p.APIRequests = sumBy(requests, nil, "verb", "resource", "subresource")
-	p.APIServerSeconds = sumBy(diff(before.api, after.api, apiRequestSecondsMetric), nil, "verb", "resource", "subresource")
+	p.APIServerSeconds = sumBy(diff(before.api, after.api, apiRequestSecondsMetric), notLongRunning, "verb", "resource", "subresource")
 	p.Writes = total(requests, isWrite)
 	p.WritesPerClusterUpdate = p.Writes / float64(p.ClusterUpdates)
 	p.WritesByResource = sumBy(requests, isWrite, "verb", "resource", "subresource")

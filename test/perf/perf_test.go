@@ -106,6 +106,9 @@ apiserver_request_duration_seconds_bucket{resource="works",verb="LIST",le="1"} 3
 apiserver_request_duration_seconds_bucket{resource="works",verb="LIST",le="+Inf"} 4
 apiserver_request_duration_seconds_sum{resource="works",verb="LIST"} 2.5
 apiserver_request_duration_seconds_count{resource="works",verb="LIST"} 4
+apiserver_request_duration_seconds_bucket{resource="works",verb="WATCH",le="+Inf"} 2
+apiserver_request_duration_seconds_sum{resource="works",verb="WATCH"} 600
+apiserver_request_duration_seconds_count{resource="works",verb="WATCH"} 2
 # HELP controller_runtime_reconcile_total Total number of reconciliations per controller
 # TYPE controller_runtime_reconcile_total counter
 controller_runtime_reconcile_total{controller="updaterun",result="success"} 2
@@ -144,6 +147,10 @@ func TestMetricsDiff(t *testing.T) {
 		},
 		"a histogram missing before gives its sum": {
 			got:  sumBy(diff(before, after, apiRequestSecondsMetric), nil, "verb", "resource"),
+			want: map[string]float64{"LIST/works": 2.5, "WATCH/works": 600},
+		},
+		"serving time leaves out how long watches stayed open": {
+			got:  sumBy(diff(before, after, apiRequestSecondsMetric), notLongRunning, "verb", "resource"),
 			want: map[string]float64{"LIST/works": 2.5},
 		},
 		"a family missing in both gives nothing": {
