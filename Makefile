@@ -93,6 +93,18 @@ test-e2e: build localfleet-tools ## Run only the end-to-end suite on a local fle
 test-unit: ## Run the unit tests only (no API server).
 	$(GO) test $(GO_TEST_FLAGS) $$($(GO) list ./... | grep -v /test/)
 
+# Fuzz targets (package:target) and how long `make fuzz` explores each.
+FUZZ_TARGETS := ./pkg/controllers/updaterun:FuzzComputeStages ./pkg/controllers/updaterun:FuzzMaxConcurrency ./pkg/memberagent/applier:FuzzDecodeManifests
+FUZZ_TIME ?= 15s
+
+.PHONY: fuzz
+fuzz: ## Explore each fuzz target for FUZZ_TIME (make test only runs their seed corpora).
+	@set -e; for t in $(FUZZ_TARGETS); do \
+		pkg="$${t%%:*}"; name="$${t##*:}"; \
+		echo "fuzzing $$name in $$pkg for $(FUZZ_TIME)"; \
+		$(GO) test -run '^$$' -fuzz "^$$name\$$" -fuzztime $(FUZZ_TIME) "$$pkg"; \
+	done
+
 .PHONY: bench
 bench: build envtest ## Run the fleet-scale rollout benchmark (test/perf) on envtest, e.g. BENCH_ARGS="--sizes=10x10,50x20".
 	KUBEBUILDER_ASSETS=$(ENVTEST_DIR) $(GO) run ./test/perf $(BENCH_ARGS)
