@@ -27,14 +27,33 @@ func (a access) String() string {
 	return fmt.Sprintf("%s %s (%s) %s", a.verb, a.resource, group, where)
 }
 
-// serviceAccountMay asks the API server, with a SubjectAccessReview, whether
-// the ServiceAccount namespace/name may make the request a.
-func serviceAccountMay(namespace, name string, a access) bool {
+// subject is who a SubjectAccessReview asks about.
+type subject struct {
+	user   string
+	groups []string
+}
+
+// serviceAccount is the subject of the ServiceAccount namespace/name.
+func serviceAccount(namespace, name string) subject {
+	return subject{
+		user:   fmt.Sprintf("system:serviceaccount:%s:%s", namespace, name),
+		groups: []string{"system:serviceaccounts", "system:serviceaccounts:" + namespace, "system:authenticated"},
+	}
+}
+
+// user is the subject of an authenticated user in no group.
+func user(name string) subject {
+	return subject{user: name, groups: []string{"system:authenticated"}}
+}
+
+// may asks the API server, with a SubjectAccessReview, whether s may make
+// the request a.
+func (s subject) may(a access) bool {
 	GinkgoHelper()
 	resource, subresource, _ := strings.Cut(a.resource, "/")
 	sar := &authorizationv1.SubjectAccessReview{Spec: authorizationv1.SubjectAccessReviewSpec{
-		User:   fmt.Sprintf("system:serviceaccount:%s:%s", namespace, name),
-		Groups: []string{"system:serviceaccounts", "system:serviceaccounts:" + namespace, "system:authenticated"},
+		User:   s.user,
+		Groups: s.groups,
 		ResourceAttributes: &authorizationv1.ResourceAttributes{
 			Namespace: a.namespace, Verb: a.verb, Group: a.group, Resource: resource, Subresource: subresource,
 		},
@@ -60,24 +79,24 @@ func accessesOf(rules []rbacv1.PolicyRule, namespace string) []access {
 	return out
 }
 
-// deniedOf returns the accesses in as that the ServiceAccount may not make.
-func deniedOf(namespace, name string, as []access) []string {
+// deniedOf returns the accesses in as that s may not make.
+func deniedOf(s subject, as []access) []string {
 	GinkgoHelper()
 	var denied []string
 	for _, a := range as {
-		if !serviceAccountMay(namespace, name, a) {
+		if !s.may(a) {
 			denied = append(denied, a.String())
 		}
 	}
 	return denied
 }
 
-// allowedOf returns the accesses in as that the ServiceAccount may make.
-func allowedOf(namespace, name string, as []access) []string {
+// allowedOf returns the accesses in as that s may make.
+func allowedOf(s subject, as []access) []string {
 	GinkgoHelper()
 	var allowed []string
 	for _, a := range as {
-		if serviceAccountMay(namespace, name, a) {
+		if s.may(a) {
 			allowed = append(allowed, a.String())
 		}
 	}

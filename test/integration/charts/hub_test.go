@@ -19,8 +19,10 @@ import (
 	rbacv1 "k8s.io/api/rbac/v1"
 	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/clientcmd"
 	clientcmdapi "k8s.io/client-go/tools/clientcmd/api"
 	"k8s.io/utils/ptr"
@@ -136,11 +138,89 @@ var _ = Describe("The hub-agent chart", Ordered, func() {
 		inNamespace := accessesOf(rbac.NamespaceRules, hubNamespace)
 		Expect(len(clusterWide)).To(BeNumerically(">", 50), "the ClusterRole's rules expand to too few requests; is role.yaml read right?")
 		Expect(inNamespace).NotTo(BeEmpty(), "config/rbac/role.yaml has no leader election Role")
-		Expect(deniedOf(hubNamespace, hubServiceAccount, append(clusterWide, inNamespace...))).To(BeEmpty())
+		Expect(deniedOf(serviceAccount(hubNamespace, hubServiceAccount), append(clusterWide, inNamespace...))).To(BeEmpty())
 	})
 
 	It("denies the hub agent's ServiceAccount what it does not need", func() {
-		Expect(allowedOf(hubNamespace, hubServiceAccount, hubAgentMustNot)).To(BeEmpty())
+		Expect(allowedOf(serviceAccount(hubNamespace, hubServiceAccount), hubAgentMustNot)).To(BeEmpty())
+	})
+
+	It("ships a flotilla-approver ClusterRole that approves stages and does nothing else", func() {
+		const approver = "release-manager"
+		Expect(k8sClient.Create(ctx, &rbacv1.ClusterRoleBinding{
+			ObjectMeta: metav1.ObjectMeta{Name: "release-managers-approve"},
+			RoleRef:    rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "ClusterRole", Name: "flotilla-approver"},
+			Subjects:   []rbacv1.Subject{{APIGroup: rbacv1.GroupName, Kind: rbacv1.UserKind, Name: approver}},
+		})).To(Succeed())
+		group := placementv1beta1.GroupVersion.Group
+
+		By("answering SubjectAccessReviews")
+		Expect(deniedOf(user(approver), []access{
+			{verb: "get", group: group, resource: "clusterapprovalrequests"},
+			{verb: "list", group: group, resource: "clusterapprovalrequests"},
+			{verb: "watch", group: group, resource: "clusterapprovalrequests"},
+			{verb: "get", group: group, resource: "clusterstagedupdateruns"},
+			{verb: "list", group: group, resource: "clusterstagedupdateruns"},
+			{verb: "patch", group: group, resource: "clusterapprovalrequests/status"},
+			{verb: "update", group: group, resource: "clusterapprovalrequests/status"},
+		})).To(BeEmpty())
+		Expect(allowedOf(user(approver), []access{
+			{verb: "create", group: group, resource: "clusterapprovalrequests"},
+			{verb: "update", group: group, resource: "clusterapprovalrequests"},
+			{verb: "patch", group: group, resource: "clusterapprovalrequests"},
+			{verb: "delete", group: group, resource: "clusterapprovalrequests"},
+			{verb: "create", group: group, resource: "clusterstagedupdateruns"},
+			{verb: "update", group: group, resource: "clusterstagedupdateruns"},
+			{verb: "patch", group: group, resource: "clusterstagedupdateruns"},
+			{verb: "delete", group: group, resource: "clusterstagedupdateruns"},
+			{verb: "update", group: group, resource: "clusterstagedupdateruns/status"},
+			{verb: "update", group: group, resource: "clusterstagedupdatestrategies"},
+			{verb: "create", group: group, resource: "clusterresourceplacements"},
+			{verb: "update", group: group, resource: "clusterresourcebindings"},
+			{verb: "get", group: group, resource: "clusterresourcesnapshots"},
+			{verb: "update", group: clusterv1beta1.GroupVersion.Group, resource: "memberclusters"},
+			{verb: "get", group: "", resource: "secrets", namespace: "default"},
+			{verb: "list", group: "", resource: "configmaps"},
+			{verb: "create", group: rbacv1.GroupName, resource: "clusterrolebindings"},
+		})).To(BeEmpty())
+
+		By("approving with a client that impersonates the approver")
+		request := &placementv1beta1.ClusterApprovalRequest{
+			ObjectMeta: metav1.ObjectMeta{Name: "run-1-canary"},
+			Spec:       placementv1beta1.ApprovalRequestSpec{TargetUpdateRun: "run-1", TargetStage: "canary"},
+		}
+		Expect(k8sClient.Create(ctx, request)).To(Succeed())
+		impersonated := rest.CopyConfig(cfg)
+		impersonated.Impersonate = rest.ImpersonationConfig{UserName: approver}
+		as := framework.NewClient(impersonated)
+
+		approved := request.DeepCopy()
+		Expect(as.Get(ctx, client.ObjectKeyFromObject(request), approved)).To(Succeed())
+		meta.SetStatusCondition(&approved.Status.Conditions, metav1.Condition{
+			Type: string(placementv1beta1.ApprovalRequestConditionApproved), Status: metav1.ConditionTrue,
+			Reason: "lgtm", Message: "approved by " + approver, ObservedGeneration: approved.Generation,
+		})
+		Expect(as.Status().Update(ctx, approved)).To(Succeed())
+
+		By("being refused everything else")
+		changed := approved.DeepCopy()
+		changed.Spec.TargetStage = "prod"
+		Expect(apierrors.IsForbidden(as.Update(ctx, changed))).To(BeTrue(), "changing the request's spec")
+		Expect(apierrors.IsForbidden(as.Delete(ctx, approved))).To(BeTrue(), "deleting the request")
+		Expect(apierrors.IsForbidden(as.Create(ctx, &placementv1beta1.ClusterApprovalRequest{
+			ObjectMeta: metav1.ObjectMeta{Name: "run-1-prod"},
+			Spec:       placementv1beta1.ApprovalRequestSpec{TargetUpdateRun: "run-1", TargetStage: "prod"},
+		}))).To(BeTrue(), "creating a request")
+		Expect(apierrors.IsForbidden(as.Create(ctx, &placementv1beta1.ClusterStagedUpdateRun{
+			ObjectMeta: metav1.ObjectMeta{Name: "run-2"},
+			Spec:       placementv1beta1.UpdateRunSpec{PlacementName: "app", StagedUpdateStrategyName: "s"},
+		}))).To(BeTrue(), "creating an update run")
+		Expect(apierrors.IsForbidden(as.List(ctx, &corev1.SecretList{}))).To(BeTrue(), "listing Secrets")
+
+		Expect(k8sClient.Get(ctx, client.ObjectKeyFromObject(request), request)).To(Succeed())
+		Expect(meta.IsStatusConditionTrue(request.Status.Conditions, string(placementv1beta1.ApprovalRequestConditionApproved))).To(BeTrue())
+		Expect(request.Spec.TargetStage).To(Equal("canary"))
+		Expect(k8sClient.Delete(ctx, request)).To(Succeed())
 	})
 
 	It("runs the hub agent with nothing but its ServiceAccount's rights: a member joins and a placement reaches it", func() {

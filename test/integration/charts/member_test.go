@@ -47,7 +47,7 @@ var _ = Describe("The member-agent chart", Ordered, func() {
 	})
 
 	It("lets the member agent apply anything on the member cluster, and elect a leader in its namespace", func() {
-		Expect(deniedOf(memberNamespace, memberServiceAccount, []access{
+		Expect(deniedOf(serviceAccount(memberNamespace, memberServiceAccount), []access{
 			{verb: "*", group: "*", resource: "*"},
 			{verb: "create", group: "rbac.authorization.k8s.io", resource: "clusterroles"},
 			{verb: "create", group: "apiextensions.k8s.io", resource: "customresourcedefinitions"},
@@ -62,11 +62,11 @@ var _ = Describe("The member-agent chart", Ordered, func() {
 	It("with a narrower ClusterRole, still lets the agent elect a leader in its namespace, and nothing more", func() {
 		helmRun("upgrade", memberRelease, charts.ChartDir("member-agent"), "--namespace", memberNamespace, "--reuse-values",
 			"--set", "rbac.clusterRoleName=view")
-		Expect(deniedOf(memberNamespace, memberServiceAccount, []access{
+		Expect(deniedOf(serviceAccount(memberNamespace, memberServiceAccount), []access{
 			{verb: "update", group: "coordination.k8s.io", resource: "leases", namespace: memberNamespace},
 			{verb: "create", group: "", resource: "events", namespace: memberNamespace},
 		})).To(BeEmpty())
-		Expect(allowedOf(memberNamespace, memberServiceAccount, []access{
+		Expect(allowedOf(serviceAccount(memberNamespace, memberServiceAccount), []access{
 			{verb: "update", group: "coordination.k8s.io", resource: "leases", namespace: "kube-system"},
 			{verb: "create", group: "rbac.authorization.k8s.io", resource: "clusterroles"},
 		})).To(BeEmpty())
