@@ -1,6 +1,7 @@
 package membercluster
 
 import (
+	"fmt"
 	"time"
 
 	. "github.com/onsi/ginkgo/v2"
@@ -96,6 +97,42 @@ var _ = Describe("A member cluster joining the fleet", Ordered, func() {
 		Expect(allowed("agent-member1", "list", placementv1beta1.GroupName, "works", "", "fleet-member-member2")).To(BeFalse(), "another member's Work")
 		Expect(allowed("agent-member1", "list", placementv1beta1.GroupName, "works", "", "")).To(BeFalse(), "Work across namespaces")
 		Expect(allowed("agent-member1", "list", clusterv1beta1.GroupVersion.Group, "memberclusters", "", "")).To(BeFalse())
+	})
+
+	It("denies the member's identity every verb on another member's namespace, on approvals, placements and runs", func() {
+		// The Role in its own namespace exists once the previous spec passed.
+		verbs := []string{"get", "list", "watch", "create", "update", "patch", "delete", "deletecollection"}
+		type target struct{ group, resource, subresource, namespace string }
+		other := "fleet-member-member2"
+		placement, cluster := placementv1beta1.GroupName, clusterv1beta1.GroupVersion.Group
+		targets := []target{
+			{placement, "works", "", other},
+			{placement, "works", "status", other},
+			{cluster, "internalmemberclusters", "", other},
+			{cluster, "internalmemberclusters", "status", other},
+			{"", "secrets", "", other},
+			{"", "events", "", other},
+			{placement, "clusterapprovalrequests", "", ""},
+			{placement, "clusterapprovalrequests", "status", ""},
+			{placement, "clusterstagedupdateruns", "", ""},
+			{placement, "clusterstagedupdateruns", "status", ""},
+			{placement, "clusterstagedupdatestrategies", "", ""},
+			{placement, "clusterresourceplacements", "", ""},
+			{placement, "clusterresourceplacements", "status", ""},
+			{placement, "clusterresourcebindings", "", ""},
+			{placement, "clusterresourcesnapshots", "", ""},
+			{cluster, "memberclusters", "", ""},
+			{cluster, "memberclusters", "status", ""},
+		}
+		var granted []string
+		for _, t := range targets {
+			for _, v := range verbs {
+				if allowed("agent-member1", v, t.group, t.resource, t.subresource, t.namespace) {
+					granted = append(granted, fmt.Sprintf("%s %s/%s in %q", v, t.resource, t.subresource, t.namespace))
+				}
+			}
+		}
+		Expect(granted).To(BeEmpty(), "member1's identity may do these, and must not")
 	})
 
 	It("is joined and healthy while its agent heartbeats", func() {
