@@ -8,6 +8,8 @@ import (
 	"github.com/pmezard/go-difflib/difflib"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"sigs.k8s.io/yaml"
+
+	"github.com/flotilla-dev/flotilla/pkg/util/resource"
 )
 
 // diffContext is how many unchanged lines surround each change.
@@ -28,7 +30,7 @@ type changeCounts struct {
 // renderDiff writes what changed in a placement's selected resources from
 // group from to group to: a summary line, then one unified diff of the
 // YAML per changed, added or removed resource.
-func renderDiff(w io.Writer, placement string, from, to *snapshotGroup) error {
+func renderDiff(w io.Writer, placement string, from, to *resource.SnapshotGroup) error {
 	before, err := snapshotResources(from)
 	if err != nil {
 		return err
@@ -68,12 +70,12 @@ func renderDiff(w io.Writer, placement string, from, to *snapshotGroup) error {
 		case !hadOld:
 			counts.added++
 			change = "added"
-			d.FromFile, d.ToFile = "/dev/null", fmt.Sprintf("%d/%s", to.index, id)
+			d.FromFile, d.ToFile = "/dev/null", fmt.Sprintf("%d/%s", to.Index, id)
 			d.B = lines(cur.yaml)
 		case !hasNew:
 			counts.removed++
 			change = "removed"
-			d.FromFile, d.ToFile = fmt.Sprintf("%d/%s", from.index, id), "/dev/null"
+			d.FromFile, d.ToFile = fmt.Sprintf("%d/%s", from.Index, id), "/dev/null"
 			d.A = lines(old.yaml)
 		case old.yaml == cur.yaml:
 			counts.unchanged++
@@ -81,7 +83,7 @@ func renderDiff(w io.Writer, placement string, from, to *snapshotGroup) error {
 		default:
 			counts.changed++
 			change = "changed"
-			d.FromFile, d.ToFile = fmt.Sprintf("%d/%s", from.index, id), fmt.Sprintf("%d/%s", to.index, id)
+			d.FromFile, d.ToFile = fmt.Sprintf("%d/%s", from.Index, id), fmt.Sprintf("%d/%s", to.Index, id)
 			d.A, d.B = lines(old.yaml), lines(cur.yaml)
 		}
 		fmt.Fprintf(&b, "# %s: %s\n", change, id)
@@ -92,10 +94,10 @@ func renderDiff(w io.Writer, placement string, from, to *snapshotGroup) error {
 
 	summary := fmt.Sprintf("%d changed, %d added, %d removed, %d unchanged", counts.changed, counts.added, counts.removed, counts.unchanged)
 	if counts.changed+counts.added+counts.removed == 0 {
-		_, err := fmt.Fprintf(w, "# ClusterResourcePlacement %s: no changes from resource snapshot index %d to %d (%s)\n", placement, from.index, to.index, summary)
+		_, err := fmt.Fprintf(w, "# ClusterResourcePlacement %s: no changes from resource snapshot index %d to %d (%s)\n", placement, from.Index, to.Index, summary)
 		return err
 	}
-	if _, err := fmt.Fprintf(w, "# ClusterResourcePlacement %s, resource snapshot index %d -> %d: %s\n", placement, from.index, to.index, summary); err != nil {
+	if _, err := fmt.Fprintf(w, "# ClusterResourcePlacement %s, resource snapshot index %d -> %d: %s\n", placement, from.Index, to.Index, summary); err != nil {
 		return err
 	}
 	_, err = io.WriteString(w, b.String())
@@ -103,13 +105,13 @@ func renderDiff(w io.Writer, placement string, from, to *snapshotGroup) error {
 }
 
 // snapshotResources decodes a group's selected resources.
-func snapshotResources(g *snapshotGroup) ([]snapshotResource, error) {
-	contents := g.resources()
+func snapshotResources(g *resource.SnapshotGroup) ([]snapshotResource, error) {
+	contents := g.Resources()
 	out := make([]snapshotResource, 0, len(contents))
 	for i, c := range contents {
 		obj := &unstructured.Unstructured{}
 		if err := obj.UnmarshalJSON(c.Raw); err != nil {
-			return nil, fmt.Errorf("decoding selected resource %d of resource snapshot index %d: %w", i, g.index, err)
+			return nil, fmt.Errorf("decoding selected resource %d of resource snapshot index %d: %w", i, g.Index, err)
 		}
 		y, err := yaml.JSONToYAML(c.Raw)
 		if err != nil {

@@ -88,7 +88,7 @@ func (s *snapshotsOptions) snapshots(ctx context.Context, placement string) erro
 		}
 		indices := make([]string, len(groups))
 		for i, g := range groups {
-			indices[i] = strconv.Itoa(g.index)
+			indices[i] = strconv.Itoa(g.Index)
 		}
 		return fmt.Errorf("ClusterResourcePlacement %q has no resource snapshot index %d; its indices are %s", placement, missing, strings.Join(indices, ", "))
 	}

@@ -11,6 +11,7 @@ import (
 	"k8s.io/cli-runtime/pkg/printers"
 
 	placementv1beta1 "github.com/flotilla-dev/flotilla/apis/placement/v1beta1"
+	"github.com/flotilla-dev/flotilla/pkg/util/resource"
 )
 
 // shortHashLength is how many hex digits of a group's resource hash the
@@ -19,16 +20,16 @@ const shortHashLength = 12
 
 // renderSnapshotTable lists a placement's resource snapshot groups, oldest
 // first.
-func renderSnapshotTable(w io.Writer, groups []*snapshotGroup, now time.Time) error {
+func renderSnapshotTable(w io.Writer, groups []*resource.SnapshotGroup, now time.Time) error {
 	tw := printers.GetNewTabWriter(w)
 	fmt.Fprintln(tw, "INDEX\tLATEST\tSUB-SNAPSHOTS\tRESOURCES\tHASH\tAGE")
 	for _, g := range groups {
-		first := g.first()
+		first := g.Snapshots()[0]
 		fmt.Fprintf(tw, "%d\t%s\t%s\t%d\t%s\t%s\n",
-			g.index,
+			g.Index,
 			orDash(first.Labels[placementv1beta1.IsLatestSnapshotLabel]),
 			subSnapshots(g),
-			len(g.resources()),
+			len(g.Resources()),
 			shortHash(g),
 			duration.HumanDuration(now.Sub(first.CreationTimestamp.Time)))
 	}
@@ -37,9 +38,9 @@ func renderSnapshotTable(w io.Writer, groups []*snapshotGroup, now time.Time) er
 
 // subSnapshots counts a group's sub-snapshots; "found/expected" when some
 // are missing (or not written yet).
-func subSnapshots(g *snapshotGroup) string {
-	n := strconv.Itoa(len(g.subs))
-	if want, ok := g.expected(); ok && want-1 != len(g.subs) {
+func subSnapshots(g *resource.SnapshotGroup) string {
+	n := strconv.Itoa(len(g.Subs))
+	if want, ok := g.Expected(); ok && want-1 != len(g.Subs) {
 		return n + "/" + strconv.Itoa(want-1)
 	}
 	return n
@@ -47,11 +48,11 @@ func subSnapshots(g *snapshotGroup) string {
 
 // shortHash shortens the group's resource hash; KubeFleet writes it with a
 // "sha256:" prefix, Flotilla as bare hex.
-func shortHash(g *snapshotGroup) string {
-	if g.master == nil {
+func shortHash(g *resource.SnapshotGroup) string {
+	if g.Master == nil {
 		return "-"
 	}
-	h := strings.TrimPrefix(g.master.Annotations[placementv1beta1.ResourceGroupHashAnnotation], "sha256:")
+	h := strings.TrimPrefix(g.Master.Annotations[placementv1beta1.ResourceGroupHashAnnotation], "sha256:")
 	if len(h) > shortHashLength {
 		h = h[:shortHashLength]
 	}

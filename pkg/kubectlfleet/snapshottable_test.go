@@ -120,7 +120,7 @@ func TestGroupSnapshotsLeavesOutSnapshotsWithoutAnIndex(t *testing.T) {
 	bad := masterSnapshot(0, 1, true, hash0, time.Minute, testNamespace)
 	bad.Labels[placementv1beta1.ResourceIndexLabel] = "x"
 	groups, problems := groupSnapshots([]placementv1beta1.ClusterResourceSnapshot{bad, masterSnapshot(1, 1, true, hash0, time.Minute)})
-	if len(groups) != 1 || groups[0].index != 1 {
+	if len(groups) != 1 || groups[0].Index != 1 {
 		t.Errorf("groups = %v, want only index 1", groups)
 	}
 	want := []string{`ClusterResourceSnapshot "example-placement-0-snapshot" has an invalid kubernetes-fleet.io/resource-index label "x"; it is left out`}

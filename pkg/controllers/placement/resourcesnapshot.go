@@ -3,7 +3,6 @@ package placement
 import (
 	"context"
 	"fmt"
-	"slices"
 	"strconv"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -17,47 +16,23 @@ import (
 	"github.com/flotilla-dev/flotilla/pkg/util/resource"
 )
 
-// snapshotGroup is one version of a placement's selected resources: the
-// snapshots sharing a resource index, the master being the one with the hash.
-type snapshotGroup struct {
-	index     int
-	master    *placementv1beta1.ClusterResourceSnapshot
-	snapshots []*placementv1beta1.ClusterResourceSnapshot
-}
-
-// complete reports whether every snapshot the master announces exists.
-func (g *snapshotGroup) complete() bool {
-	if g.master == nil {
-		return false
+// listSnapshotGroups returns the placement's resource snapshot groups,
+// oldest first. A snapshot without a valid index is an error: the placement
+// controller wrote it wrong, or someone else did.
+func (r *Reconciler) listSnapshotGroups(ctx context.Context, crpName string) ([]*resource.SnapshotGroup, error) {
+	list := &placementv1beta1.ClusterResourceSnapshotList{}
+	if err := r.client.List(ctx, list, client.MatchingLabels{placementv1beta1.PlacementTrackingLabel: crpName}); err != nil {
+		return nil, fmt.Errorf("listing resource snapshots of %q: %w", crpName, err)
 	}
-	want, err := strconv.Atoi(g.master.Annotations[placementv1beta1.NumberOfResourceSnapshotsAnnotation])
-	return err == nil && want == len(g.snapshots)
-}
-
-// groupResourceSnapshots sorts a placement's snapshots into groups, oldest first.
-func groupResourceSnapshots(snapshots []*placementv1beta1.ClusterResourceSnapshot) ([]*snapshotGroup, error) {
-	byIndex := map[int]*snapshotGroup{}
-	for _, s := range snapshots {
-		v := s.Labels[placementv1beta1.ResourceIndexLabel]
-		i, err := strconv.Atoi(v)
-		if err != nil || i < 0 {
-			return nil, fmt.Errorf("ClusterResourceSnapshot %q has an invalid %s label %q", s.Name, placementv1beta1.ResourceIndexLabel, v)
-		}
-		g := byIndex[i]
-		if g == nil {
-			g = &snapshotGroup{index: i}
-			byIndex[i] = g
-		}
-		g.snapshots = append(g.snapshots, s)
-		if _, ok := s.Annotations[placementv1beta1.ResourceGroupHashAnnotation]; ok {
-			g.master = s
-		}
+	snapshots := make([]*placementv1beta1.ClusterResourceSnapshot, len(list.Items))
+	for i := range list.Items {
+		snapshots[i] = &list.Items[i]
 	}
-	groups := make([]*snapshotGroup, 0, len(byIndex))
-	for _, g := range byIndex {
-		groups = append(groups, g)
+	groups, invalid := resource.GroupSnapshots(snapshots)
+	if len(invalid) > 0 {
+		s := invalid[0]
+		return nil, fmt.Errorf("ClusterResourceSnapshot %q has an invalid %s label %q", s.Name, placementv1beta1.ResourceIndexLabel, s.Labels[placementv1beta1.ResourceIndexLabel])
 	}
-	slices.SortFunc(groups, func(a, b *snapshotGroup) int { return a.index - b.index })
 	return groups, nil
 }
 
@@ -110,24 +85,16 @@ func buildResourceSnapshots(crp string, index int, objs []*unstructured.Unstruct
 // change creates the next index (pruning the oldest groups beyond the
 // placement's revisionHistoryLimit). It returns the latest master snapshot.
 func (r *Reconciler) ensureResourceSnapshots(ctx context.Context, crp *placementv1beta1.ClusterResourcePlacement, objs []*unstructured.Unstructured) (*placementv1beta1.ClusterResourceSnapshot, error) {
-	list := &placementv1beta1.ClusterResourceSnapshotList{}
-	if err := r.client.List(ctx, list, client.MatchingLabels{placementv1beta1.PlacementTrackingLabel: crp.Name}); err != nil {
-		return nil, fmt.Errorf("listing resource snapshots of %q: %w", crp.Name, err)
-	}
-	existing := make([]*placementv1beta1.ClusterResourceSnapshot, len(list.Items))
-	for i := range list.Items {
-		existing[i] = &list.Items[i]
-	}
-	groups, err := groupResourceSnapshots(existing)
+	groups, err := r.listSnapshotGroups(ctx, crp.Name)
 	if err != nil {
 		return nil, err
 	}
 
 	next := 0
-	var newest *snapshotGroup
+	var newest *resource.SnapshotGroup
 	if len(groups) > 0 {
 		newest = groups[len(groups)-1]
-		next = newest.index + 1
+		next = newest.Index + 1
 	}
 	wanted, err := buildResourceSnapshots(crp.Name, next, objs)
 	if err != nil {
@@ -135,10 +102,10 @@ func (r *Reconciler) ensureResourceSnapshots(ctx context.Context, crp *placement
 	}
 	hash := wanted[0].Annotations[placementv1beta1.ResourceGroupHashAnnotation]
 
-	if newest != nil && newest.master != nil && newest.master.Annotations[placementv1beta1.ResourceGroupHashAnnotation] == hash {
+	if newest != nil && newest.Master != nil && newest.Master.Annotations[placementv1beta1.ResourceGroupHashAnnotation] == hash {
 		// Same content: finish a group a crash left incomplete, and make sure it is the latest.
-		if !newest.complete() {
-			current, err := buildResourceSnapshots(crp.Name, newest.index, objs)
+		if !newest.Complete() {
+			current, err := buildResourceSnapshots(crp.Name, newest.Index, objs)
 			if err != nil {
 				return nil, err
 			}
@@ -149,7 +116,7 @@ func (r *Reconciler) ensureResourceSnapshots(ctx context.Context, crp *placement
 		if err := r.markLatest(ctx, groups, newest); err != nil {
 			return nil, err
 		}
-		return newest.master, nil
+		return newest.Master, nil
 	}
 
 	// Older groups step down first, so a crash never leaves two latest groups.
@@ -161,7 +128,7 @@ func (r *Reconciler) ensureResourceSnapshots(ctx context.Context, crp *placement
 		limit = int(*crp.Spec.RevisionHistoryLimit)
 	}
 	for i := 0; i < len(groups)-(limit-1); i++ {
-		for _, s := range groups[i].snapshots {
+		for _, s := range groups[i].Snapshots() {
 			if err := r.client.Delete(ctx, s); client.IgnoreNotFound(err) != nil {
 				return nil, fmt.Errorf("pruning resource snapshot %q: %w", s.Name, err)
 			}
@@ -189,10 +156,10 @@ func (r *Reconciler) createSnapshots(ctx context.Context, crp *placementv1beta1.
 
 // markLatest sets is-latest-snapshot to "true" on the snapshots of latest
 // (when not nil) and to "false" on every other snapshot.
-func (r *Reconciler) markLatest(ctx context.Context, groups []*snapshotGroup, latest *snapshotGroup) error {
+func (r *Reconciler) markLatest(ctx context.Context, groups []*resource.SnapshotGroup, latest *resource.SnapshotGroup) error {
 	for _, g := range groups {
 		want := strconv.FormatBool(g == latest)
-		for _, s := range g.snapshots {
+		for _, s := range g.Snapshots() {
 			if s.Labels[placementv1beta1.IsLatestSnapshotLabel] == want {
 				continue
 			}

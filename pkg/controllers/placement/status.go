@@ -5,13 +5,13 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
-	"strconv"
 
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 
 	placementv1beta1 "github.com/flotilla-dev/flotilla/apis/placement/v1beta1"
+	"github.com/flotilla-dev/flotilla/pkg/util/resource"
 )
 
 // statusInputs is what a placement's status is computed from.
@@ -284,24 +284,9 @@ func removeConditions(conds *[]metav1.Condition, types []placementv1beta1.Resour
 }
 
 // resourceIdentifiers lists the objects a resource snapshot group holds.
-func resourceIdentifiers(group *snapshotGroup) ([]placementv1beta1.ResourceIdentifier, error) {
-	snapshots := slices.Clone(group.snapshots)
-	// The master comes first, then sub-snapshots by sub-index, as they were split.
-	slices.SortFunc(snapshots, func(a, b *placementv1beta1.ClusterResourceSnapshot) int {
-		_, am := a.Annotations[placementv1beta1.ResourceGroupHashAnnotation]
-		_, bm := b.Annotations[placementv1beta1.ResourceGroupHashAnnotation]
-		switch {
-		case am && !bm:
-			return -1
-		case bm && !am:
-			return 1
-		}
-		ai, _ := strconv.Atoi(a.Annotations[placementv1beta1.SubindexOfResourceSnapshotAnnotation])
-		bi, _ := strconv.Atoi(b.Annotations[placementv1beta1.SubindexOfResourceSnapshotAnnotation])
-		return cmp.Compare(ai, bi)
-	})
+func resourceIdentifiers(group *resource.SnapshotGroup) ([]placementv1beta1.ResourceIdentifier, error) {
 	var out []placementv1beta1.ResourceIdentifier
-	for _, s := range snapshots {
+	for _, s := range group.Snapshots() {
 		for _, c := range s.Spec.SelectedResources {
 			var obj struct {
 				metav1.TypeMeta   `json:",inline"`

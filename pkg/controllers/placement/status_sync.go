@@ -24,26 +24,18 @@ func (r *Reconciler) updateStatus(ctx context.Context, crp *placementv1beta1.Clu
 		resourcesOf:    map[string][]placementv1beta1.ResourceIdentifier{},
 	}
 
-	snapshots := &placementv1beta1.ClusterResourceSnapshotList{}
-	if err := r.client.List(ctx, snapshots, client.MatchingLabels{placementv1beta1.PlacementTrackingLabel: crp.Name}); err != nil {
-		return fmt.Errorf("listing resource snapshots of %q: %w", crp.Name, err)
-	}
-	ptrs := make([]*placementv1beta1.ClusterResourceSnapshot, len(snapshots.Items))
-	for i := range snapshots.Items {
-		ptrs[i] = &snapshots.Items[i]
-	}
-	groups, err := groupResourceSnapshots(ptrs)
+	groups, err := r.listSnapshotGroups(ctx, crp.Name)
 	if err != nil {
 		return err
 	}
 	for _, g := range groups {
-		if g.master == nil || !g.complete() {
+		if !g.Complete() {
 			continue
 		}
-		index := strconv.Itoa(g.index)
-		in.indexOf[g.master.Name] = index
-		if g.master.Labels[placementv1beta1.IsLatestSnapshotLabel] == "true" {
-			in.latestIndex = g.index
+		index := strconv.Itoa(g.Index)
+		in.indexOf[g.Master.Name] = index
+		if g.Master.Labels[placementv1beta1.IsLatestSnapshotLabel] == "true" {
+			in.latestIndex = g.Index
 		}
 		ids, err := resourceIdentifiers(g)
 		if err != nil {
