@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
-	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -13,8 +12,6 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
-	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/types"
 	toolscache "k8s.io/client-go/tools/cache"
 	"k8s.io/client-go/util/retry"
@@ -23,7 +20,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	placementv1beta1 "github.com/flotilla-dev/flotilla/apis/placement/v1beta1"
-	"github.com/flotilla-dev/flotilla/pkg/memberagent/availability"
+	workapplier "github.com/flotilla-dev/flotilla/pkg/memberagent/applier"
 )
 
 // memberNamespacePrefix starts the hub namespaces of member clusters, where
@@ -152,7 +149,11 @@ func (a *applier) process(ctx context.Context, key types.NamespacedName) error {
 			}
 		}
 		first = false
-		w.Status = workStatus(w, fail, a.resourceOf)
+		var failApply map[int]string
+		if fail {
+			failApply = map[int]string{0: simulatedFailure}
+		}
+		w.Status = workapplier.AppliedStatus(w, a.mapper, failApply, metav1.Now())
 		a.statusWrites.Add(1)
 		return a.writer.Status().Update(ctx, w)
 	})
@@ -167,136 +168,4 @@ func (a *applier) process(ctx context.Context, key types.NamespacedName) error {
 		a.queue.AddAfter(key, a.retryAfter)
 	}
 	return nil
-}
-
-// resourceOf returns the plural resource of a kind, as the real applier
-// reports it; empty when the hub does not serve the kind.
-func (a *applier) resourceOf(group, version, kind string) string {
-	m, err := a.mapper.RESTMapping(schema.GroupKind{Group: group, Kind: kind}, version)
-	if err != nil {
-		return ""
-	}
-	return m.Resource.Resource
-}
-
-// workStatus is the status the member agent writes after applying w: one
-// ManifestCondition per manifest (Applied, and Available as the member
-// agent's availability rules judge the object), and the Work's Applied and
-// Available conditions at its generation, with the reasons and messages of
-// pkg/memberagent/applier. When fail is set the first manifest fails to
-// apply, as an API error would make it, and Available is left out.
-// Conditions carry over from the previous status, so that their transition
-// times stay where nothing changed.
-func workStatus(w *placementv1beta1.Work, fail bool, resourceOf func(group, version, kind string) string) placementv1beta1.WorkStatus {
-	prev := map[int][]metav1.Condition{}
-	for _, mc := range w.Status.ManifestConditions {
-		prev[mc.Identifier.Ordinal] = mc.Conditions
-	}
-	status := placementv1beta1.WorkStatus{Conditions: slices.Clone(w.Status.Conditions)}
-	if status.Conditions == nil {
-		status.Conditions = []metav1.Condition{}
-	}
-	total := len(w.Spec.Workload.Manifests)
-	var untrackable int
-	firstFailed := ""
-	for i, m := range w.Spec.Workload.Manifests {
-		mc := placementv1beta1.ManifestCondition{Identifier: placementv1beta1.WorkResourceIdentifier{Ordinal: i}, Conditions: slices.Clone(prev[i])}
-		if mc.Conditions == nil {
-			mc.Conditions = []metav1.Condition{}
-		}
-		obj := &unstructured.Unstructured{}
-		decodeErr := obj.UnmarshalJSON(m.Raw)
-		if decodeErr == nil {
-			gvk := obj.GroupVersionKind()
-			mc.Identifier.Group, mc.Identifier.Version, mc.Identifier.Kind = gvk.Group, gvk.Version, gvk.Kind
-			mc.Identifier.Namespace, mc.Identifier.Name = obj.GetNamespace(), obj.GetName()
-			if resourceOf != nil {
-				mc.Identifier.Resource = resourceOf(gvk.Group, gvk.Version, gvk.Kind)
-			}
-		}
-		meta.RemoveStatusCondition(&mc.Conditions, string(placementv1beta1.WorkConditionTypeDiffReported))
-		appliedCond := metav1.Condition{Type: string(placementv1beta1.WorkConditionTypeApplied), Status: metav1.ConditionTrue,
-			Reason: placementv1beta1.ManifestAppliedReason, Message: "The manifest is applied"}
-		switch {
-		case decodeErr != nil:
-			appliedCond.Status, appliedCond.Reason = metav1.ConditionFalse, placementv1beta1.ManifestDecodingErredReason
-			appliedCond.Message = fmt.Sprintf("Failed to decode the manifest: %v", decodeErr)
-		case fail && i == 0:
-			appliedCond.Status, appliedCond.Reason, appliedCond.Message = metav1.ConditionFalse, placementv1beta1.ManifestApplyFailedReason, simulatedFailure
-		}
-		meta.SetStatusCondition(&mc.Conditions, appliedCond)
-		if appliedCond.Status == metav1.ConditionTrue {
-			meta.SetStatusCondition(&mc.Conditions, manifestAvailable(obj, &untrackable))
-		} else {
-			meta.RemoveStatusCondition(&mc.Conditions, string(placementv1beta1.WorkConditionTypeAvailable))
-			if firstFailed == "" {
-				firstFailed = fmt.Sprintf("%s: %s", describeManifest(mc.Identifier), appliedCond.Message)
-			}
-		}
-		status.ManifestConditions = append(status.ManifestConditions, mc)
-	}
-	setWorkConditions(&status, total, untrackable, firstFailed, w.Generation)
-	return status
-}
-
-// manifestAvailable judges an applied object with the member agent's rules;
-// untrackable counts the objects it cannot judge.
-func manifestAvailable(obj *unstructured.Unstructured, untrackable *int) metav1.Condition {
-	c := metav1.Condition{Type: string(placementv1beta1.WorkConditionTypeAvailable), Status: metav1.ConditionTrue}
-	res, err := availability.Check(obj)
-	switch {
-	case err != nil || res == availability.NotTrackable:
-		*untrackable++
-		c.Reason = placementv1beta1.ManifestNotTrackableReason
-		c.Message = "Fleet cannot track the availability of this kind of object and counts it as available"
-	default:
-		// A simulated member has every object ready at once, so a
-		// workload the rules would find not ready yet is available too.
-		c.Reason, c.Message = placementv1beta1.ManifestAvailableReason, "The object is available"
-	}
-	return c
-}
-
-// setWorkConditions sets the Work-level Applied and Available conditions.
-func setWorkConditions(status *placementv1beta1.WorkStatus, total, untrackable int, firstFailed string, gen int64) {
-	meta.RemoveStatusCondition(&status.Conditions, string(placementv1beta1.WorkConditionTypeDiffReported))
-	applied := metav1.Condition{Type: string(placementv1beta1.WorkConditionTypeApplied), ObservedGeneration: gen}
-	if firstFailed != "" {
-		failed := 0
-		for _, mc := range status.ManifestConditions {
-			if !meta.IsStatusConditionTrue(mc.Conditions, string(placementv1beta1.WorkConditionTypeApplied)) {
-				failed++
-			}
-		}
-		applied.Status, applied.Reason = metav1.ConditionFalse, placementv1beta1.WorkNotAllManifestsAppliedReason
-		applied.Message = fmt.Sprintf("%d of %d manifests are applied; %s", total-failed, total, firstFailed)
-		meta.SetStatusCondition(&status.Conditions, applied)
-		meta.RemoveStatusCondition(&status.Conditions, string(placementv1beta1.WorkConditionTypeAvailable))
-		return
-	}
-	applied.Status, applied.Reason = metav1.ConditionTrue, placementv1beta1.WorkAllManifestsAppliedReason
-	applied.Message = fmt.Sprintf("All %d manifests are applied", total)
-	meta.SetStatusCondition(&status.Conditions, applied)
-
-	available := metav1.Condition{Type: string(placementv1beta1.WorkConditionTypeAvailable), Status: metav1.ConditionTrue, ObservedGeneration: gen}
-	if untrackable > 0 {
-		available.Reason = placementv1beta1.WorkNotAllManifestsTrackableReason
-		available.Message = fmt.Sprintf("All applied objects are available or cannot be tracked (%d cannot be tracked)", untrackable)
-	} else {
-		available.Reason = placementv1beta1.WorkAllManifestsAvailableReason
-		available.Message = fmt.Sprintf("All %d applied objects are available", total)
-	}
-	meta.SetStatusCondition(&status.Conditions, available)
-}
-
-// describeManifest names a manifest in messages: "manifest 2 (ConfigMap app/cm)".
-func describeManifest(id placementv1beta1.WorkResourceIdentifier) string {
-	if id.Kind == "" {
-		return fmt.Sprintf("manifest %d", id.Ordinal)
-	}
-	name := id.Name
-	if id.Namespace != "" {
-		name = id.Namespace + "/" + name
-	}
-	return fmt.Sprintf("manifest %d (%s %s)", id.Ordinal, id.Kind, name)
 }

@@ -14,6 +14,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	placementv1beta1 "github.com/flotilla-dev/flotilla/apis/placement/v1beta1"
+	workapplier "github.com/flotilla-dev/flotilla/pkg/memberagent/applier"
 )
 
 // calibrationNamespace holds the calibration's objects. It is not a member
@@ -86,7 +87,7 @@ func calibrate(ctx context.Context, c client.Client, k, writers int) (Calibratio
 			return c.Create(ctx, works[i])
 		}},
 		{&cal.WorkStatusUpdate, func(i int) error {
-			works[i].Status = workStatus(works[i], false, nil)
+			works[i].Status = workapplier.AppliedStatus(works[i], c.RESTMapper(), nil, metav1.Now())
 			return c.Status().Update(ctx, works[i])
 		}},
 	}
