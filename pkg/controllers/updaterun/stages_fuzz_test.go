@@ -2,6 +2,7 @@ package updaterun
 
 import (
 	"fmt"
+	"regexp"
 	"strconv"
 	"testing"
 
@@ -72,7 +73,7 @@ func FuzzComputeStages(f *testing.F) {
 
 // FuzzMaxConcurrency: any maxConcurrency a user can write (an integer or a
 // string) over any stage size gives an error or a concurrency of at least 1,
-// and a percentage never exceeds the stage's size (for a non-empty stage).
+// never a panic. (The CRD's validation keeps percentages within 1-100 %.)
 func FuzzMaxConcurrency(f *testing.F) {
 	f.Add("50%", int32(0), false, 20)
 	f.Add("", int32(3), true, 7)
@@ -95,8 +96,14 @@ func FuzzMaxConcurrency(f *testing.F) {
 		if got < 1 {
 			t.Fatalf("maxConcurrency(%s, %d) = %d, want at least 1", v.String(), n, got)
 		}
+		if !isInt && validPercent.MatchString(s) && got > max(n, 1) {
+			t.Fatalf("maxConcurrency(%s, %d) = %d, more than the stage's clusters", s, n, got)
+		}
 	})
 }
+
+// validPercent is the CRD's pattern for a percentage maxConcurrency.
+var validPercent = regexp.MustCompile(`^(100|[1-9][0-9]?)%$`)
 
 // splitFields cuts data at NUL bytes.
 func splitFields(data []byte) []string {
