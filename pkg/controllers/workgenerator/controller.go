@@ -4,7 +4,10 @@
 // reports what the member agent says about those Works in the binding's
 // status. Works of Unscheduled bindings stay until the binding is deleted
 // (or the cluster leaves); a deleted binding goes only after its Works are
-// gone.
+// gone. After writing the Works of a new binding generation it waits briefly
+// for the member agent's first report (DefaultReportWait), so that one
+// binding status write says both that the Works are synchronized and how
+// they applied.
 package workgenerator
 
 import (
@@ -17,6 +20,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/klog/v2"
+	"k8s.io/utils/clock"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
@@ -34,13 +38,17 @@ type Reconciler struct {
 	// created just before the binding was deleted must not be missed, or it
 	// would outlive its binding.
 	reader client.Reader
+	clock  clock.PassiveClock
+	// holds hold the status of Works just written back until the member
+	// agent reports on them (see DefaultReportWait).
+	holds *statusHolds
 }
 
 var _ reconcile.Reconciler = (*Reconciler)(nil)
 
 // NewReconciler returns a work generator Reconciler.
 func NewReconciler(c client.Client) *Reconciler {
-	return &Reconciler{client: c, reader: c}
+	return &Reconciler{client: c, reader: c, clock: clock.RealClock{}, holds: newStatusHolds(DefaultReportWait)}
 }
 
 // +kubebuilder:rbac:groups=placement.kubernetes-fleet.io,resources=clusterresourcebindings,verbs=get;list;watch;update;patch
@@ -55,11 +63,15 @@ func (r *Reconciler) Reconcile(ctx context.Context, req reconcile.Request) (reco
 	log := ctrl.LoggerFrom(ctx)
 	b := &placementv1beta1.ClusterResourceBinding{}
 	if err := r.client.Get(ctx, req.NamespacedName, b); err != nil {
+		if apierrors.IsNotFound(err) {
+			r.holds.forget(req.Name)
+		}
 		return reconcile.Result{}, client.IgnoreNotFound(err)
 	}
 
 	// A deleted binding takes its Works with it.
 	if !b.DeletionTimestamp.IsZero() {
+		r.holds.forget(b.Name)
 		return reconcile.Result{}, r.finalize(ctx, b)
 	}
 
@@ -115,7 +127,18 @@ func (r *Reconciler) Reconcile(ctx context.Context, req reconcile.Request) (reco
 		// Our cache has not caught up with a write; the retry reads again.
 		return reconcile.Result{}, err
 	}
-	if statusErr := r.writeStatus(ctx, b, computeStatus(b, o)); statusErr != nil {
+	status := computeStatus(b, o)
+	if err == nil {
+		// The member agent's first report on Works just written usually
+		// comes quickly, and its Work watch brings the binding back: one
+		// status write then says both. The timer writes what we know if it
+		// does not come in time.
+		if wait := r.holds.hold(b, &status, o.wrote, r.clock.Now()); wait > 0 {
+			log.V(4).Info("Holding the binding's status back until the member agent reports on its Works", "atMost", wait)
+			return reconcile.Result{RequeueAfter: wait}, nil
+		}
+	}
+	if statusErr := r.writeStatus(ctx, b, status); statusErr != nil {
 		// The retry syncs again and reports what it finds.
 		return reconcile.Result{}, statusErr
 	}

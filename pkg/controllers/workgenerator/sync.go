@@ -28,6 +28,9 @@ type outcome struct {
 	// counting those being deleted. A Work written in the pass is its
 	// post-write version, so it has no report at its new generation yet.
 	works []*placementv1beta1.Work
+	// wrote is true when the pass created or updated a Work, so that the
+	// member agent's report on it is to come.
+	wrote bool
 }
 
 // transientError marks an error that only says our cache is behind our own
@@ -113,11 +116,12 @@ func (r *Reconciler) syncWorks(ctx context.Context, b *placementv1beta1.ClusterR
 			waiting = append(waiting, want.Name)
 			continue
 		}
-		w, err := r.upsertWork(ctx, live[want.Name], want)
+		w, wrote, err := r.upsertWork(ctx, live[want.Name], want)
 		if err != nil {
 			return failed(err)
 		}
 		o.works = append(o.works, w)
+		o.wrote = o.wrote || wrote
 	}
 	for name, w := range live {
 		if !wanted[name] {
@@ -156,32 +160,33 @@ func (r *Reconciler) listWorks(ctx context.Context, b *placementv1beta1.ClusterR
 
 // upsertWork creates the desired Work, or brings the existing one up to
 // date, and returns the Work as written (or as it was, when nothing needed
-// writing). Writes are guarded by the existing Work's resourceVersion.
-func (r *Reconciler) upsertWork(ctx context.Context, existing, want *placementv1beta1.Work) (*placementv1beta1.Work, error) {
+// writing) and whether it wrote it. Writes are guarded by the existing
+// Work's resourceVersion.
+func (r *Reconciler) upsertWork(ctx context.Context, existing, want *placementv1beta1.Work) (*placementv1beta1.Work, bool, error) {
 	log := ctrl.LoggerFrom(ctx)
 	if existing == nil {
 		err := r.client.Create(ctx, want)
 		switch {
 		case apierrors.IsAlreadyExists(err):
-			return nil, r.explainExisting(ctx, want)
+			return nil, false, r.explainExisting(ctx, want)
 		case err != nil:
-			return nil, fmt.Errorf("creating Work %s/%s: %w", want.Namespace, want.Name, err)
+			return nil, false, fmt.Errorf("creating Work %s/%s: %w", want.Namespace, want.Name, err)
 		}
 		log.V(2).Info("Created Work", "work", klog.KObj(want))
-		return want, nil
+		return want, true, nil
 	}
 	if workUpToDate(existing, want) {
-		return existing, nil
+		return existing, false, nil
 	}
 	w := mergeWork(existing, want)
 	if err := r.client.Update(ctx, w); err != nil {
 		if apierrors.IsConflict(err) || apierrors.IsNotFound(err) {
-			return nil, transientError{fmt.Errorf("updating Work %s/%s: %w", w.Namespace, w.Name, err)}
+			return nil, false, transientError{fmt.Errorf("updating Work %s/%s: %w", w.Namespace, w.Name, err)}
 		}
-		return nil, fmt.Errorf("updating Work %s/%s: %w", w.Namespace, w.Name, err)
+		return nil, false, fmt.Errorf("updating Work %s/%s: %w", w.Namespace, w.Name, err)
 	}
 	log.V(2).Info("Updated Work", "work", klog.KObj(w), "generation", w.Generation)
-	return w, nil
+	return w, true, nil
 }
 
 // explainExisting tells a Work our cache has not seen yet (transient) from

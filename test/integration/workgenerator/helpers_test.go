@@ -3,8 +3,10 @@ package workgenerator
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"slices"
 	"strconv"
+	"sync"
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
@@ -218,16 +220,52 @@ func getBinding(g Gomega, name string) *placementv1beta1.ClusterResourceBinding 
 // generation.
 func conditionsOf(name string) func(Gomega) map[string]string {
 	return func(g Gomega) map[string]string {
-		b := getBinding(g, name)
-		out := map[string]string{}
-		for _, c := range b.Status.Conditions {
-			v := fmt.Sprintf("%s/%s", c.Status, c.Reason)
-			if c.ObservedGeneration != b.Generation {
-				v += "(stale)"
-			}
-			out[c.Type] = v
+		return conditionView(getBinding(g, name))
+	}
+}
+
+// conditionView is what conditionsOf shows of a binding.
+func conditionView(b *placementv1beta1.ClusterResourceBinding) map[string]string {
+	out := map[string]string{}
+	for _, c := range b.Status.Conditions {
+		v := fmt.Sprintf("%s/%s", c.Status, c.Reason)
+		if c.ObservedGeneration != b.Generation {
+			v += "(stale)"
 		}
-		return out
+		out[c.Type] = v
+	}
+	return out
+}
+
+// watchConditions watches a binding until the spec ends, and returns what
+// it has shown so far: every distinct conditionsOf view in the order the
+// binding's versions showed them.
+func watchConditions(name string) func() []map[string]string {
+	GinkgoHelper()
+	w, err := watchClient.Watch(ctx, &placementv1beta1.ClusterResourceBindingList{}, client.MatchingFields{"metadata.name": name})
+	Expect(err).NotTo(HaveOccurred())
+	DeferCleanup(w.Stop)
+	var mu sync.Mutex
+	var seen []map[string]string
+	go func() {
+		defer GinkgoRecover()
+		for e := range w.ResultChan() {
+			b, ok := e.Object.(*placementv1beta1.ClusterResourceBinding)
+			if !ok {
+				continue
+			}
+			v := conditionView(b)
+			mu.Lock()
+			if len(seen) == 0 || !maps.Equal(seen[len(seen)-1], v) {
+				seen = append(seen, v)
+			}
+			mu.Unlock()
+		}
+	}()
+	return func() []map[string]string {
+		mu.Lock()
+		defer mu.Unlock()
+		return slices.Clone(seen)
 	}
 }
 

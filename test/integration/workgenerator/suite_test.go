@@ -34,8 +34,10 @@ const (
 var (
 	testEnv   *envtest.Environment
 	k8sClient client.Client
-	ctx       context.Context
-	cancel    context.CancelFunc
+	// watchClient watches what the controller writes, version by version.
+	watchClient client.WithWatch
+	ctx         context.Context
+	cancel      context.CancelFunc
 )
 
 func TestWorkGenerator(t *testing.T) {
@@ -48,6 +50,9 @@ var _ = BeforeSuite(func() {
 	env, restCfg := framework.StartAPIServer(true)
 	testEnv = env
 	k8sClient = framework.NewClient(restCfg)
+	var err error
+	watchClient, err = client.NewWithWatch(restCfg, client.Options{Scheme: k8sClient.Scheme()})
+	Expect(err).NotTo(HaveOccurred())
 	framework.StartManager(ctx, restCfg, func(mgr ctrl.Manager) error {
 		return workgenerator.NewReconciler(mgr.GetClient()).SetupWithManager(mgr)
 	})

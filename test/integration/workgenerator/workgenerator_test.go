@@ -25,7 +25,7 @@ var _ = Describe("Work generator", func() {
 		b := createBoundBinding(crp, cluster, 0, nil)
 		setRolloutStarted(b, metav1.ConditionTrue)
 
-		By("writing <placement>-work into the member's namespace")
+		By("writing <placement>-work into the member's namespace, and saying so once the member agent is late to report")
 		Eventually(worksOf(cluster)).WithTimeout(timeout).WithPolling(interval).Should(Equal(map[string]*workView{
 			crp + "-work": expectedWork(b, crp, 0, "", manifestsAt(0, "test-cm", "other-cm")...),
 		}))
@@ -36,6 +36,26 @@ var _ = Describe("Work generator", func() {
 		reportWork(cluster, crp+"-work", appliedAndAvailable)
 		Eventually(conditionsOf(b)).WithTimeout(timeout).WithPolling(interval).Should(Equal(appliedAndReported))
 		Expect(getBinding(Default, b).Status.FailedPlacements).To(BeEmpty())
+	})
+
+	It("reports a member's quick answer together with WorkSynchronized, in one status write", func() {
+		createSnapshot(crp, 0, -1, 1, "test-cm")
+		b := createBoundBinding(crp, cluster, 0, nil)
+		seen := watchConditions(b)
+		setRolloutStarted(b, metav1.ConditionTrue)
+
+		By("answering as soon as the Work is written, well within the work generator's wait")
+		Eventually(workNames(cluster)).WithTimeout(timeout).WithPolling(interval).Should(Equal([]string{crp + "-work"}))
+		reportWork(cluster, crp+"-work", appliedAndAvailable)
+		Eventually(conditionsOf(b)).WithTimeout(timeout).WithPolling(interval).Should(Equal(appliedAndReported))
+
+		By("never showing the Work synchronized but not applied yet")
+		Eventually(seen).WithTimeout(timeout).WithPolling(interval).Should(HaveLen(3))
+		Expect(seen()).To(Equal([]map[string]string{
+			{},
+			{string(placementv1beta1.ResourceBindingRolloutStarted): rolloutStarted},
+			appliedAndReported,
+		}))
 	})
 
 	It("waits for the rollout to decide about the binding's generation", func() {
