@@ -51,13 +51,16 @@ func randomSuffix() (string, error) {
 }
 
 // newBinding returns a Scheduled binding of the placement on the cluster of
-// the decision.
+// the decision. It carries the work generator's finalizer from the start, as
+// well as the scheduler's: the work generator would otherwise add it with one
+// more write per binding before it writes the first Work (it still does for
+// bindings created without it).
 func newBinding(placement, snapshotName, suffix string, d placementv1beta1.ClusterDecision) *placementv1beta1.ClusterResourceBinding {
 	return &placementv1beta1.ClusterResourceBinding{
 		ObjectMeta: metav1.ObjectMeta{
 			Name:       bindingName(placement, d.ClusterName, suffix),
 			Labels:     map[string]string{placementv1beta1.PlacementTrackingLabel: placement},
-			Finalizers: []string{placementv1beta1.SchedulerBindingCleanupFinalizer},
+			Finalizers: []string{placementv1beta1.SchedulerBindingCleanupFinalizer, placementv1beta1.WorkFinalizer},
 		},
 		Spec: placementv1beta1.ResourceBindingSpec{
 			State:                        placementv1beta1.BindingStateScheduled,

@@ -134,7 +134,7 @@ func TestApplyPlan(t *testing.T) {
 	if diff := cmp.Diff(want, created.Spec); diff != "" {
 		t.Errorf("new binding spec (-want,+got):\n%s", diff)
 	}
-	if diff := cmp.Diff([]string{placementv1beta1.SchedulerBindingCleanupFinalizer}, created.Finalizers); diff != "" {
+	if diff := cmp.Diff([]string{placementv1beta1.SchedulerBindingCleanupFinalizer, placementv1beta1.WorkFinalizer}, created.Finalizers); diff != "" {
 		t.Errorf("new binding finalizers (-want,+got):\n%s", diff)
 	}
 

@@ -31,7 +31,7 @@ var _ = Describe("The scheduler", func() {
 		}).WithTimeout(settle).WithPolling(interval).Should(HaveLen(3))
 		for _, b := range listBindings(Default, "example-placement") {
 			Expect(b.Name).To(MatchRegexp(`^example-placement-%s-[0-9a-f]{8}$`, b.Spec.TargetCluster))
-			Expect(b.Finalizers).To(ConsistOf(placementv1beta1.SchedulerBindingCleanupFinalizer))
+			Expect(b.Finalizers).To(ConsistOf(placementv1beta1.SchedulerBindingCleanupFinalizer, placementv1beta1.WorkFinalizer))
 			Expect(b.Spec.SchedulingPolicySnapshotName).To(Equal("example-placement-0"))
 			Expect(b.Spec.ResourceSnapshotName).To(BeEmpty())
 			Expect(b.Spec.ClusterDecision).To(And(HaveField("ClusterName", b.Spec.TargetCluster), HaveField("Selected", true)))
@@ -220,10 +220,15 @@ var _ = Describe("The scheduler", func() {
 		Eventually(bindingsOf("short-lived")).WithTimeout(timeout).WithPolling(interval).
 			Should(Equal(map[string]string{"del-1": "Scheduled", "del-2": "Scheduled"}))
 
-		By("letting the work generator hold del-2's binding, then deleting the placement")
-		updateBinding("short-lived", "del-2", func(b *placementv1beta1.ClusterResourceBinding) {
-			controllerutil.AddFinalizer(b, placementv1beta1.WorkFinalizer)
-		})
+		By("giving del-2's binding a Work its member agent still holds, then deleting the placement")
+		del2 := bindingFor(Default, "short-lived", "del-2")
+		Expect(k8sClient.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "fleet-member-del-2"}})).To(Succeed())
+		work := &placementv1beta1.Work{ObjectMeta: metav1.ObjectMeta{
+			Name: "short-lived-work", Namespace: "fleet-member-del-2",
+			Labels:     map[string]string{placementv1beta1.ParentBindingLabel: del2.Name, placementv1beta1.PlacementTrackingLabel: "short-lived"},
+			Finalizers: []string{placementv1beta1.WorkFinalizer},
+		}}
+		Expect(k8sClient.Create(ctx, work)).To(Succeed())
 		Expect(k8sClient.Delete(ctx, crp)).To(Succeed())
 		Eventually(func(g Gomega) {
 			bindings := listBindings(g, "short-lived")
@@ -236,11 +241,12 @@ var _ = Describe("The scheduler", func() {
 			return k8sClient.Get(ctx, types.NamespacedName{Name: "short-lived"}, &placementv1beta1.ClusterResourcePlacement{})
 		}).WithTimeout(settle).WithPolling(interval).Should(Succeed())
 
-		By("the work generator letting go")
+		By("the member agent letting go of the Work, and the work generator of the binding")
 		Eventually(func(g Gomega) {
-			b := listBindings(g, "short-lived")[0]
-			controllerutil.RemoveFinalizer(&b, placementv1beta1.WorkFinalizer)
-			g.Expect(k8sClient.Update(ctx, &b)).To(Succeed())
+			g.Expect(k8sClient.Get(ctx, client.ObjectKeyFromObject(work), work)).To(Succeed())
+			g.Expect(work.DeletionTimestamp).NotTo(BeNil())
+			controllerutil.RemoveFinalizer(work, placementv1beta1.WorkFinalizer)
+			g.Expect(k8sClient.Update(ctx, work)).To(Succeed())
 		}).WithTimeout(timeout).WithPolling(interval).Should(Succeed())
 		Eventually(func(g Gomega) []placementv1beta1.ClusterResourceBinding {
 			return listBindings(g, "short-lived")

@@ -1,5 +1,6 @@
 // Package scheduler tests the scheduler on a real API server, together with
-// the placement controller that writes the policy snapshots it follows:
+// the placement controller that writes the policy snapshots it follows and
+// the work generator that lets deleted bindings go once their Works are gone:
 // placements get one binding per picked member cluster and a policy snapshot
 // status that says whether the policy is fulfilled. Member clusters are
 // simulated by writing their Joined and Healthy conditions directly.
@@ -20,6 +21,7 @@ import (
 
 	"github.com/flotilla-dev/flotilla/pkg/controllers/placement"
 	"github.com/flotilla-dev/flotilla/pkg/controllers/scheduler"
+	"github.com/flotilla-dev/flotilla/pkg/controllers/workgenerator"
 	"github.com/flotilla-dev/flotilla/pkg/selection"
 	"github.com/flotilla-dev/flotilla/test/integration/framework"
 )
@@ -60,7 +62,10 @@ var _ = BeforeSuite(func() {
 		if err := placement.NewReconciler(mgr.GetClient(), selector).SetupWithManager(mgr); err != nil {
 			return err
 		}
-		return scheduler.NewReconciler(mgr.GetClient()).SetupWithManager(mgr)
+		if err := scheduler.NewReconciler(mgr.GetClient()).SetupWithManager(mgr); err != nil {
+			return err
+		}
+		return workgenerator.NewReconciler(mgr.GetClient()).SetupWithManager(mgr)
 	})
 })
 
