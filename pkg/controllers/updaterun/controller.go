@@ -17,6 +17,7 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/equality"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/tools/events"
@@ -42,6 +43,8 @@ type Reconciler struct {
 	clock          clock.PassiveClock
 	recorder       events.EventRecorder
 	stuckThreshold time.Duration
+	// ownWrites are the writes of runs the cache has not shown yet.
+	ownWrites *ownWrites
 }
 
 var _ reconcile.Reconciler = (*Reconciler)(nil)
@@ -50,7 +53,7 @@ var _ reconcile.Reconciler = (*Reconciler)(nil)
 // the API server directly; stuckThreshold is how long a cluster may take
 // before the run reports it stuck.
 func NewReconciler(c client.Client, apiReader client.Reader, clk clock.PassiveClock, recorder events.EventRecorder, stuckThreshold time.Duration) *Reconciler {
-	return &Reconciler{client: c, apiReader: apiReader, clock: clk, recorder: recorder, stuckThreshold: stuckThreshold}
+	return &Reconciler{client: c, apiReader: apiReader, clock: clk, recorder: recorder, stuckThreshold: stuckThreshold, ownWrites: newOwnWrites()}
 }
 
 // +kubebuilder:rbac:groups=placement.kubernetes-fleet.io,resources=clusterstagedupdateruns,verbs=get;list;watch;update;patch
@@ -69,7 +72,23 @@ func NewReconciler(c client.Client, apiReader client.Reader, clk clock.PassiveCl
 func (r *Reconciler) Reconcile(ctx context.Context, req reconcile.Request) (reconcile.Result, error) {
 	run := &placementv1beta1.ClusterStagedUpdateRun{}
 	if err := r.client.Get(ctx, req.NamespacedName, run); err != nil {
+		if apierrors.IsNotFound(err) {
+			r.ownWrites.forget(req.Name)
+		}
 		return reconcile.Result{}, client.IgnoreNotFound(err)
+	}
+
+	// A run our cache shows from before our last write of it waits for that
+	// write's event rather than deciding again from what it moved past.
+	if r.ownWrites.behind(run.Name, run.ResourceVersion) {
+		// The event may have come just before we started waiting for it.
+		if err := r.client.Get(ctx, req.NamespacedName, run); err != nil {
+			return reconcile.Result{}, client.IgnoreNotFound(err)
+		}
+		if r.ownWrites.behind(run.Name, run.ResourceVersion) {
+			ctrl.LoggerFrom(ctx).V(4).Info("Waiting for the cache to show our last write of the run", "resourceVersion", run.ResourceVersion)
+			return reconcile.Result{}, nil
+		}
 	}
 
 	// A deleted run takes its approval requests with it; bindings stay as they are.
@@ -79,9 +98,11 @@ func (r *Reconciler) Reconcile(ctx context.Context, req reconcile.Request) (reco
 
 	// The finalizer lets the approval requests go before the run does.
 	if controllerutil.AddFinalizer(run, placementv1beta1.ClusterStagedUpdateRunFinalizer) {
+		replaced := run.ResourceVersion
 		if err := r.client.Update(ctx, run); err != nil {
 			return reconcile.Result{}, fmt.Errorf("adding finalizer to ClusterStagedUpdateRun %q: %w", run.Name, err)
 		}
+		r.ownWrites.wrote(run.Name, replaced)
 	}
 
 	original := run.Status.DeepCopy()
@@ -91,9 +112,11 @@ func (r *Reconciler) Reconcile(ctx context.Context, req reconcile.Request) (reco
 
 	// One status write per pass, and none when nothing changed.
 	if !equality.Semantic.DeepEqual(original, &run.Status) {
+		replaced := run.ResourceVersion
 		if werr := r.client.Status().Update(ctx, run); werr != nil {
 			return reconcile.Result{}, errors.Join(err, fmt.Errorf("updating the status of ClusterStagedUpdateRun %q: %w", run.Name, werr))
 		}
+		r.ownWrites.wrote(run.Name, replaced)
 	}
 	for _, e := range p.events {
 		r.recorder.Eventf(run, nil, e.kind, e.reason, e.reason, e.note)
@@ -112,6 +135,7 @@ func (r *Reconciler) cleanUp(ctx context.Context, run *placementv1beta1.ClusterS
 		return fmt.Errorf("deleting the approval requests of ClusterStagedUpdateRun %q: %w", run.Name, err)
 	}
 	forgetMetrics(run)
+	r.ownWrites.forget(run.Name)
 	controllerutil.RemoveFinalizer(run, placementv1beta1.ClusterStagedUpdateRunFinalizer)
 	if err := r.client.Update(ctx, run); err != nil {
 		return fmt.Errorf("removing finalizer from ClusterStagedUpdateRun %q: %w", run.Name, err)

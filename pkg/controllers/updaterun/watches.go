@@ -22,8 +22,9 @@ import (
 // placementNameField indexes runs by the placement they roll out.
 const placementNameField = "spec.placementName"
 
-// SetupWithManager registers the controller. Besides run spec changes it
-// reacts to everything a run waits on: its approval requests, the bindings
+// SetupWithManager registers the controller. Besides run spec changes (and
+// our own status writes a skipped pass waits for, see ownWrites) it reacts
+// to everything a run waits on: its approval requests, the bindings
 // and snapshots of its placement, and member clusters leaving.
 func (r *Reconciler) SetupWithManager(mgr ctrl.Manager) error {
 	if err := mgr.GetFieldIndexer().IndexField(context.Background(), &placementv1beta1.ClusterStagedUpdateRun{}, placementNameField,
@@ -34,7 +35,7 @@ func (r *Reconciler) SetupWithManager(mgr ctrl.Manager) error {
 	}
 	return ctrl.NewControllerManagedBy(mgr).
 		Named("updaterun").
-		For(&placementv1beta1.ClusterStagedUpdateRun{}, builder.WithPredicates(predicate.GenerationChangedPredicate{})).
+		For(&placementv1beta1.ClusterStagedUpdateRun{}, builder.WithPredicates(predicate.Or[client.Object](r.ownWrites.arrivedPredicate(), predicate.GenerationChangedPredicate{}))).
 		Watches(&placementv1beta1.ClusterApprovalRequest{}, handler.EnqueueRequestsFromMapFunc(runOfApproval), builder.WithPredicates(approvalChanged)).
 		Watches(&placementv1beta1.ClusterResourceBinding{}, handler.EnqueueRequestsFromMapFunc(r.runsOfPlacement), builder.WithPredicates(bindingChanged)).
 		Watches(&placementv1beta1.ClusterSchedulingPolicySnapshot{}, handler.EnqueueRequestsFromMapFunc(r.runsOfPlacement)).
