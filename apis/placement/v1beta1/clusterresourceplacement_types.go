@@ -510,6 +510,7 @@ type RollingUpdateConfig struct {
 	// +kubebuilder:validation:XIntOrString
 	// +kubebuilder:validation:Pattern="^((100|[0-9]{1,2})%|[0-9]+)$"
 	// +kubebuilder:validation:XValidation:rule="type(self) != string || self.endsWith('%')",message="maxUnavailable must be an integer such as 1 or a percentage such as 25%; a number written as a string needs the % sign"
+	// +kubebuilder:validation:XValidation:rule="type(self) != int || (self >= 0 && self <= 2147483647)",message="maxUnavailable must be between 0 and 2147483647 clusters"
 	MaxUnavailable *intstr.IntOrString `json:"maxUnavailable,omitempty"`
 
 	// maxSurge is how many clusters (a number, or a percentage of the target
@@ -520,6 +521,7 @@ type RollingUpdateConfig struct {
 	// +kubebuilder:validation:XIntOrString
 	// +kubebuilder:validation:Pattern="^((100|[0-9]{1,2})%|[0-9]+)$"
 	// +kubebuilder:validation:XValidation:rule="type(self) != string || self.endsWith('%')",message="maxSurge must be an integer such as 1 or a percentage such as 25%; a number written as a string needs the % sign"
+	// +kubebuilder:validation:XValidation:rule="type(self) != int || (self >= 0 && self <= 2147483647)",message="maxSurge must be between 0 and 2147483647 clusters"
 	MaxSurge *intstr.IntOrString `json:"maxSurge,omitempty"`
 
 	// unavailablePeriodSeconds is how long to wait after applying resources

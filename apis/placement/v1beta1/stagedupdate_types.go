@@ -163,6 +163,7 @@ type StageConfig struct {
 	// +kubebuilder:validation:XIntOrString
 	// +kubebuilder:validation:Pattern="^(100|[1-9][0-9]?)%$"
 	// +kubebuilder:validation:XValidation:rule="self == null || type(self) != int || self >= 1",message="maxConcurrency must be at least 1"
+	// +kubebuilder:validation:XValidation:rule="self == null || type(self) != int || self <= 2147483647",message="maxConcurrency must be at most 2147483647; use \"100%\" to update every cluster of the stage at once"
 	MaxConcurrency *intstr.IntOrString `json:"maxConcurrency,omitempty"`
 
 	// afterStageTasks gate the move to the next stage once every cluster of
@@ -200,10 +201,13 @@ type StageTask struct {
 
 	// waitTime is how long a TimedWait task waits, counted from the moment all
 	// clusters of the stage finished; hours, minutes and seconds only (e.g.
-	// "1h30m", "90s"). Required for TimedWait. An Approval task ignores it.
+	// "1h30m", "90s"), at most 2562047h. Required for TimedWait. An Approval task
+	// ignores it.
 	// +optional
 	// +kubebuilder:validation:Type=string
+	// +kubebuilder:validation:MaxLength=32
 	// +kubebuilder:validation:Pattern="^(?:(?:0|[1-9][0-9]*)(\\.[0-9]+)?(?:s|m|h))+$"
+	// +kubebuilder:validation:XValidation:rule="duration(self) <= duration('2562047h')",message="waitTime must be at most 2562047h, the longest wait Fleet can hold"
 	WaitTime *metav1.Duration `json:"waitTime,omitempty"`
 }
 

@@ -196,11 +196,12 @@ var namespacesGVR = schema.GroupVersionResource{Version: "v1", Resource: "namesp
 
 // track makes changes to the Work's objects on the member reach the Work,
 // and so does the creation or deletion of the namespaces they go to (a
-// manifest fails while its namespace is missing).
+// manifest fails while its namespace is missing). Refused objects are not
+// watched: nothing on the member changes their outcome.
 func (r *Reconciler) track(work string, manifests []*manifest) {
 	objects := map[objectKey]schema.GroupVersionResource{}
 	for _, m := range manifests {
-		if m.obj == nil || m.gvr.Empty() {
+		if m.obj == nil || m.gvr.Empty() || m.refused() {
 			continue
 		}
 		objects[keyOf(m.gvr.GroupResource(), m.id.Namespace, m.id.Name)] = m.gvr

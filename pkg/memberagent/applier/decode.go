@@ -100,7 +100,8 @@ func hashOf(obj *unstructured.Unstructured) (string, error) {
 
 // decodeManifests decodes every manifest of a Work and maps it to a resource
 // on the member cluster. Manifests that fail carry their failure; a manifest
-// for an object an earlier manifest already describes is a duplicate.
+// for an object an earlier manifest already describes is a duplicate; a
+// manifest for an object fleet never places is refused (refuse.go).
 func decodeManifests(work *placementv1beta1.Work, mapper meta.RESTMapper) []*manifest {
 	out := make([]*manifest, 0, len(work.Spec.Workload.Manifests))
 	seen := map[objectKey]int{}
@@ -120,6 +121,10 @@ func decodeManifests(work *placementv1beta1.Work, mapper meta.RESTMapper) []*man
 		gvk := obj.GroupVersionKind()
 		m.id.Group, m.id.Version, m.id.Kind = gvk.Group, gvk.Version, gvk.Kind
 		m.id.Namespace, m.id.Name = obj.GetNamespace(), obj.GetName()
+		if why := refusedGroup(gvk.Group); why != "" {
+			m.failure = &result{reason: ManifestRefusedReason, message: refusedMessage(why)}
+			continue
+		}
 
 		mapping, err := mapper.RESTMapping(gvk.GroupKind(), gvk.Version)
 		if err != nil {
@@ -138,6 +143,10 @@ func decodeManifests(work *placementv1beta1.Work, mapper meta.RESTMapper) []*man
 			obj.SetNamespace("")
 		}
 		m.id.Namespace = obj.GetNamespace()
+		if why := refusedObject(m.gvr.GroupResource(), obj); why != "" {
+			m.failure = &result{reason: ManifestRefusedReason, message: refusedMessage(why)}
+			continue
+		}
 
 		key := keyOf(m.gvr.GroupResource(), m.id.Namespace, m.id.Name)
 		if first, dup := seen[key]; dup {
