@@ -105,6 +105,8 @@ type options struct {
 	foreground bool
 	// hubAgentArgs are extra hub agent flags, --hub-agent-arg repeated.
 	hubAgentArgs stringList
+	// hubAgents is how many hub agent replicas run (leader election above 1).
+	hubAgents int
 }
 
 // stringList is a flag that may be given several times.
@@ -120,6 +122,7 @@ func (o *options) register(fs *flag.FlagSet) {
 	fs.StringVar(&o.members, "members", "3", "Member clusters: a count (member1..memberN) or comma-separated names. member1..member3 get the tutorial's labels.")
 	fs.DurationVar(&o.timeout, "timeout", 10*time.Minute, "How long the fleet may take to become ready.")
 	fs.Var(&o.hubAgentArgs, "hub-agent-arg", "An extra hub agent flag, e.g. --hub-agent-arg=--pprof-bind-address=127.0.0.1:6060; repeat for more.")
+	fs.IntVar(&o.hubAgents, "hub-agents", 1, "How many hub agent replicas run; more than one elect a leader, as the chart's replicas do.")
 }
 
 func parseOptions(name string, args []string, withForeground bool) (*options, error) {
@@ -221,7 +224,7 @@ func startSupervisor(o *options) error {
 	}
 	defer func() { _ = logFile.Close() }()
 	cmd := exec.Command(self, superviseCommand, "--dir", o.dir, "--bin-dir", o.binDir, "--crd-dir", o.crdDir,
-		"--members", o.members, "--timeout", o.timeout.String())
+		"--members", o.members, "--timeout", o.timeout.String(), "--hub-agents", strconv.Itoa(o.hubAgents))
 	for _, a := range o.hubAgentArgs {
 		cmd.Args = append(cmd.Args, "--hub-agent-arg="+a)
 	}
@@ -314,7 +317,7 @@ func run(o *options, foreground bool) error {
 	}
 	fleet, err := localfleet.Start(startCtx, localfleet.Config{
 		Dir: o.dir, BinDir: o.binDir, CRDDir: o.crdDir, Members: members, Log: progress,
-		HubAgentArgs: o.hubAgentArgs,
+		HubAgentArgs: o.hubAgentArgs, HubAgentReplicas: o.hubAgents,
 	})
 	if err != nil {
 		_ = os.WriteFile(filepath.Join(o.dir, failedFile), []byte(err.Error()+"\n"), 0o644)

@@ -65,6 +65,10 @@ type Config struct {
 	// HubAgentArgs are extra flags for the hub agent, e.g.
 	// --update-run-stuck-threshold=30s.
 	HubAgentArgs []string
+	// HubAgentReplicas is how many hub agents run. With more than one they
+	// elect a leader (the Lease flotilla-hub-agent in fleet-system), as the
+	// chart's replicas do; one runs without leader election. Default: 1.
+	HubAgentReplicas int
 }
 
 // DefaultMembers returns the tutorial's three members: two canary clusters
@@ -116,6 +120,12 @@ func (cfg Config) withDefaults() (Config, error) {
 	}
 	if cfg.Log == nil {
 		cfg.Log = io.Discard
+	}
+	if cfg.HubAgentReplicas < 0 {
+		return cfg, fmt.Errorf("hub agent replicas must not be negative, got %d", cfg.HubAgentReplicas)
+	}
+	if cfg.HubAgentReplicas == 0 {
+		cfg.HubAgentReplicas = 1
 	}
 	if cfg.CRDDir == "" {
 		dir, err := FindCRDDir()

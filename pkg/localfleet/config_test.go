@@ -79,6 +79,9 @@ func TestConfigWithDefaults(t *testing.T) {
 	if got.Log != io.Discard {
 		t.Errorf("Log = %v, want io.Discard", got.Log)
 	}
+	if got.HubAgentReplicas != 1 {
+		t.Errorf("HubAgentReplicas = %d, want 1", got.HubAgentReplicas)
+	}
 }
 
 func TestConfigWithDefaultsFindsTheRepositoryCRDs(t *testing.T) {
@@ -111,6 +114,10 @@ func TestConfigWithDefaultsRejects(t *testing.T) {
 		"two members with one name": {
 			cfg:  Config{Dir: "d", Members: []MemberSpec{{Name: "a"}, {Name: "a"}}},
 			want: `member name "a" appears twice`,
+		},
+		"a negative number of hub agents": {
+			cfg:  Config{Dir: "d", HubAgentReplicas: -1},
+			want: "hub agent replicas must not be negative, got -1",
 		},
 		"a label value with a space": {
 			cfg:  Config{Dir: "d", Members: []MemberSpec{{Name: "a", Labels: map[string]string{"env": "not valid"}}}},

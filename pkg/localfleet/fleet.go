@@ -110,6 +110,13 @@ func Start(ctx context.Context, cfg Config) (*Fleet, error) {
 		spawner:       &spawner{dir: cfg.Dir},
 	}
 	f.spawner.onExit = func(p *process) { f.log.printf(p.Cluster, "%v", p.exitError()) }
+	f.spawner.onRestart = func(name string, p *process, err error) {
+		if err != nil {
+			f.log.printf("", "restarting %s: %v", name, err)
+			return
+		}
+		f.log.printf(p.Cluster, "%s restarted (pid %d)", name, p.PID)
+	}
 	for _, m := range cfg.Members {
 		f.Members = append(f.Members, Member{Name: m.Name, Labels: m.Labels, Kubeconfig: filepath.Join(cfg.Dir, m.Name+".kubeconfig")})
 	}
@@ -254,57 +261,53 @@ func (f *Fleet) startHub(ctx context.Context) (*cluster, error) {
 	if _, err := f.startControllerManager(ctx, hub); err != nil {
 		return nil, err
 	}
-	if err := f.startHubAgent(ctx); err != nil {
+	if err := f.startHubAgents(ctx); err != nil {
 		return nil, err
 	}
 	return hub, nil
 }
 
-// hubAgentName names the hub agent's process.
+// hubAgentName names the hub agent's process; further replicas are
+// hubagent-2, hubagent-3...
 const hubAgentName = "hubagent"
 
-func (f *Fleet) startHubAgent(ctx context.Context) error {
-	agent, err := f.startAgent(ctx, hubName, hubAgentName, f.bins[HubAgentBinary], f.HubKubeconfig, f.cfg.HubAgentArgs)
-	if err != nil {
-		return err
+// HubAgents returns the names of the hub agent replicas' processes.
+func (f *Fleet) HubAgents() []string {
+	names := []string{hubAgentName}
+	for i := 2; i <= f.cfg.HubAgentReplicas; i++ {
+		names = append(names, fmt.Sprintf("%s-%d", hubAgentName, i))
 	}
-	f.log.printf(hubName, "hub agent ready (pid %d)", agent.PID)
+	return names
+}
+
+// startHubAgents starts the hub agent replicas; with more than one, they
+// elect a leader through a Lease in fleet-system.
+func (f *Fleet) startHubAgents(ctx context.Context) error {
+	args := []string{"--leader-elect=false"}
+	if f.cfg.HubAgentReplicas > 1 {
+		args = []string{"--leader-elect=true", "--leader-election-namespace=" + FleetSystemNamespace}
+	}
+	args = append(args, f.cfg.HubAgentArgs...)
+	for _, name := range f.HubAgents() {
+		agent, err := f.startAgent(ctx, hubName, name, f.bins[HubAgentBinary], f.HubKubeconfig, args)
+		if err != nil {
+			return err
+		}
+		f.log.printf(hubName, "hub agent %s ready (pid %d)", name, agent.PID)
+	}
 	return nil
 }
 
-// CrashHubAgent kills the hub agent with SIGKILL, as a crash would, waits
-// until it has exited, starts a new one and waits until it is ready.
-func (f *Fleet) CrashHubAgent(ctx context.Context) error {
-	if f.spawner == nil {
-		return errors.New("the fleet is not running")
-	}
-	var agent *process
-	for _, p := range f.spawner.processes() {
-		if p.Name == hubAgentName {
-			agent = p
-		}
-	}
-	if agent == nil {
-		return errors.New("the fleet has no hub agent")
-	}
-	if err := agent.kill(); err != nil {
-		return err
-	}
-	if err := f.spawner.forget(agent); err != nil {
-		return err
-	}
-	return f.startHubAgent(ctx)
-}
-
-// startAgent starts a Flotilla agent with its admin kubeconfig, without
-// leader election (one replica), with metrics and probes on free loopback
-// ports, and waits until it reports ready.
+// startAgent starts a Flotilla agent with its admin kubeconfig and args
+// (which choose leader election), with metrics and probes on free loopback
+// ports, and waits until it reports ready. Like a Deployment's pod, the
+// agent is started again whenever it exits on its own.
 func (f *Fleet) startAgent(ctx context.Context, clusterName, name, bin, kubeconfig string, args []string) (*process, error) {
 	p, _, err := f.startListener(ctx, listener{
 		cluster: clusterName, name: name, tier: tierAgent, bin: bin, ports: 2, env: []string{"KUBECONFIG=" + kubeconfig},
+		restart: true,
 		args: func(ports []int) []string {
 			return append([]string{
-				"--leader-elect=false",
 				"--metrics-bind-address=" + loopback(ports[0]),
 				"--health-probe-bind-address=" + loopback(ports[1]),
 			}, args...)
@@ -363,7 +366,7 @@ func (f *Fleet) join(ctx context.Context, member *cluster, m MemberSpec, hub *cl
 	}
 
 	agent, err := f.startAgent(ctx, m.Name, m.Name+"-agent", f.bins[MemberAgentBinary], member.kubeconfig,
-		[]string{"--hub-kubeconfig=" + hubAccess, "--member-name=" + m.Name})
+		[]string{"--leader-elect=false", "--hub-kubeconfig=" + hubAccess, "--member-name=" + m.Name})
 	if err != nil {
 		return err
 	}

@@ -14,6 +14,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 )
@@ -25,6 +26,10 @@ const ProcessesFile = "processes.json"
 // stopTimeout is how long a process has to exit after SIGTERM before it is
 // killed.
 const stopTimeout = 20 * time.Second
+
+// restartDelay is how long the fleet waits before it starts again a
+// restartable process that exited on its own, as a kubelet's back-off would.
+const restartDelay = time.Second
 
 // Stop tiers: Stop ends the processes of the highest tier first, all of a
 // tier at once, so that nothing loses its API server while it still runs.
@@ -137,11 +142,31 @@ func KillLeftovers(dir string) ([]string, error) {
 	return names, nil
 }
 
+// command is what the fleet starts: a binary with its arguments, and how
+// to treat the process.
+type command struct {
+	cluster, name string
+	tier          int
+	bin           string
+	args, env     []string
+	// ports are the loopback ports the process listens on, in the order its
+	// listener asked for them (metrics first for agents).
+	ports []int
+	// ready checks that the process serves; nil when nothing is checked.
+	ready func(context.Context) error
+	// restart makes the fleet start the process again when it exits on its
+	// own, as a kubelet restarts a crashed container.
+	restart bool
+}
+
 // process is a child process of the fleet.
 type process struct {
 	ProcessInfo
-	tier int
-	cmd  *exec.Cmd
+	command
+	cmd *exec.Cmd
+	// stopping is set when the fleet ends the process on purpose, so that it
+	// is neither reported nor restarted.
+	stopping atomic.Bool
 	// done is closed when the process has exited; err is then its exit error.
 	done chan struct{}
 	err  error
@@ -169,6 +194,7 @@ func (p *process) exitError() error {
 // stop sends SIGTERM to the process's group and waits for the process to
 // exit, killing the group after stopTimeout.
 func (p *process) stop() error {
+	p.stopping.Store(true)
 	if done, _ := p.exited(); done {
 		return nil
 	}
@@ -187,7 +213,8 @@ func (p *process) stop() error {
 	}
 }
 
-// kill sends SIGKILL to the process's group and waits for the process to exit.
+// kill sends SIGKILL to the process's group, as a crash would (a
+// restartable process is started again), and waits for the process to exit.
 func (p *process) kill() error {
 	_ = syscall.Kill(-p.PID, syscall.SIGKILL)
 	select {
@@ -202,48 +229,66 @@ func (p *process) kill() error {
 type spawner struct {
 	dir string // the fleet's Dir
 
-	// onExit, if set, is told about a process that exits before stopAll.
+	// onExit, if set, is told about a process that exits on its own before
+	// stopAll.
 	onExit func(p *process)
+	// onRestart, if set, is told how the restart of a restartable process
+	// that exited on its own went: the new process, or why it failed.
+	onRestart func(name string, p *process, err error)
 
 	mu     sync.Mutex
 	procs  []*process
 	closed bool
+	// stopped is closed by stopAll; restarts wait on it.
+	stopped chan struct{}
 }
 
 // spawn starts bin with args as process name of cluster, its output going to
 // Dir/logs/<name>.log and env added to the environment (without KUBECONFIG,
-// which each process gets explicitly). The process leads its own process
-// group, so that a terminal's Ctrl-C reaches only the fleet's supervisor,
-// which stops the processes in order, and it is killed if the supervisor dies.
+// which each process gets explicitly).
 func (s *spawner) spawn(cluster, name string, tier int, bin string, args []string, env ...string) (*process, error) {
+	return s.start(command{cluster: cluster, name: name, tier: tier, bin: bin, args: args, env: env})
+}
+
+// start starts c. The process leads its own process group, so that a
+// terminal's Ctrl-C reaches only the fleet's supervisor, which stops the
+// processes in order, and it is killed if the supervisor dies.
+func (s *spawner) start(c command) (*process, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	return s.startLocked(c, os.O_TRUNC, -1)
+}
+
+// startLocked starts c; logMode is os.O_TRUNC for a new process and
+// os.O_APPEND for a restart, which replaces the process at index at (-1
+// appends).
+func (s *spawner) startLocked(c command, logMode, at int) (*process, error) {
 	if s.closed {
 		return nil, errors.New("the fleet is stopping")
 	}
-	logPath := filepath.Join(s.dir, "logs", name+".log")
+	logPath := filepath.Join(s.dir, "logs", c.name+".log")
 	if err := os.MkdirAll(filepath.Dir(logPath), 0o755); err != nil {
 		return nil, err
 	}
-	logFile, err := os.OpenFile(logPath, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o644)
+	logFile, err := os.OpenFile(logPath, os.O_CREATE|os.O_WRONLY|logMode, 0o644)
 	if err != nil {
 		return nil, err
 	}
-	cmd := exec.Command(bin, args...)
+	cmd := exec.Command(c.bin, c.args...)
 	cmd.Dir = s.dir
 	cmd.Stdout = logFile
 	cmd.Stderr = logFile
 	cmd.Env = append(slices.DeleteFunc(os.Environ(), func(kv string) bool {
 		return strings.HasPrefix(kv, "KUBECONFIG=")
-	}), env...)
+	}), c.env...)
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
 	if err := cmd.Start(); err != nil {
 		_ = logFile.Close()
-		return nil, fmt.Errorf("starting %s: %w", name, err)
+		return nil, fmt.Errorf("starting %s: %w", c.name, err)
 	}
 	p := &process{
-		ProcessInfo: ProcessInfo{Name: name, Cluster: cluster, PID: cmd.Process.Pid, Command: slices.Clone(cmd.Args), Log: logPath},
-		tier:        tier,
+		ProcessInfo: ProcessInfo{Name: c.name, Cluster: c.cluster, PID: cmd.Process.Pid, Command: slices.Clone(cmd.Args), Log: logPath},
+		command:     c,
 		cmd:         cmd,
 		done:        make(chan struct{}),
 	}
@@ -251,15 +296,76 @@ func (s *spawner) spawn(cluster, name string, tier int, bin string, args []strin
 		p.err = cmd.Wait()
 		_ = logFile.Close()
 		close(p.done)
-		s.mu.Lock()
-		unexpected := !s.closed && s.onExit != nil
-		s.mu.Unlock()
-		if unexpected {
-			s.onExit(p)
-		}
+		s.exited(p)
 	}()
-	s.procs = append(s.procs, p)
+	if at >= 0 {
+		s.procs[at] = p
+	} else {
+		s.procs = append(s.procs, p)
+	}
 	return p, s.recordLocked()
+}
+
+// exited handles the exit of p: one the fleet did not ask for is reported,
+// and a restartable process is started again after restartDelay.
+func (s *spawner) exited(p *process) {
+	s.mu.Lock()
+	unexpected := !s.closed && !p.stopping.Load()
+	stopped := s.stoppedLocked()
+	s.mu.Unlock()
+	if !unexpected {
+		return
+	}
+	if s.onExit != nil {
+		s.onExit(p)
+	}
+	if !p.restart {
+		return
+	}
+	select {
+	case <-stopped:
+		return
+	case <-time.After(restartDelay):
+	}
+	np, err := s.restart(p)
+	if s.onRestart != nil {
+		s.onRestart(p.Name, np, err)
+	}
+}
+
+// stoppedLocked returns the channel stopAll closes.
+func (s *spawner) stoppedLocked() chan struct{} {
+	if s.stopped == nil {
+		s.stopped = make(chan struct{})
+	}
+	return s.stopped
+}
+
+// restart starts the command of p, which has exited, again in its place:
+// same arguments, ports and log (appended to).
+func (s *spawner) restart(p *process) (*process, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if done, _ := p.exited(); !done {
+		return nil, fmt.Errorf("%s (pid %d) still runs", p.Name, p.PID)
+	}
+	at := slices.Index(s.procs, p)
+	if at < 0 {
+		return nil, fmt.Errorf("%s (pid %d) was already replaced", p.Name, p.PID)
+	}
+	return s.startLocked(p.command, os.O_APPEND, at)
+}
+
+// lookup returns the current process called name, or nil.
+func (s *spawner) lookup(name string) *process {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, p := range s.procs {
+		if p.Name == name {
+			return p
+		}
+	}
+	return nil
 }
 
 // recordLocked writes the ProcessesFile.
@@ -299,6 +405,9 @@ func (s *spawner) processes() []*process {
 // ProcessesFile when every process has exited.
 func (s *spawner) stopAll() error {
 	s.mu.Lock()
+	if !s.closed {
+		close(s.stoppedLocked())
+	}
 	s.closed = true
 	procs := slices.Clone(s.procs)
 	s.mu.Unlock()
@@ -348,6 +457,8 @@ type listener struct {
 	args func(ports []int) []string
 	// ready returns the check that the process listening on ports is ready.
 	ready func(ports []int) (func(context.Context) error, error)
+	// restart makes the fleet start the process again if it exits on its own.
+	restart bool
 }
 
 // startListener starts l on free loopback ports and waits until it is ready.
@@ -363,11 +474,14 @@ func (f *Fleet) startListener(ctx context.Context, l listener) (*process, []int,
 				return nil, nil, err
 			}
 		}
-		p, err := f.spawner.spawn(l.cluster, l.name, l.tier, l.bin, l.args(ports), l.env...)
+		check, err := l.ready(ports)
 		if err != nil {
 			return nil, nil, err
 		}
-		check, err := l.ready(ports)
+		p, err := f.spawner.start(command{
+			cluster: l.cluster, name: l.name, tier: l.tier, bin: l.bin, args: l.args(ports), env: l.env,
+			ports: ports, ready: check, restart: l.restart,
+		})
 		if err != nil {
 			return nil, nil, err
 		}
