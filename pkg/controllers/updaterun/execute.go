@@ -3,6 +3,7 @@ package updaterun
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -71,6 +72,20 @@ func (f *fleet) leftReason(cluster string) string {
 		return fmt.Sprintf("the placement no longer picks cluster %q (binding %q is Unscheduled)", cluster, b.Name)
 	}
 	return ""
+}
+
+// healthProblem says why a cluster's member cluster is not healthy, or "":
+// an agent that cannot reach its API server explains a stuck cluster.
+func (f *fleet) healthProblem(cluster string) string {
+	mc := f.members[cluster]
+	if mc == nil {
+		return ""
+	}
+	c := meta.FindStatusCondition(mc.Status.Conditions, string(clusterv1beta1.ConditionTypeMemberClusterHealthy))
+	if c == nil || c.Status == metav1.ConditionTrue {
+		return ""
+	}
+	return fmt.Sprintf("member cluster %s is %s: %s: %s", cluster, c.Type+"="+string(c.Status), c.Reason, c.Message)
 }
 
 // execute drives the run in its state: Run (or no state) moves stage after
@@ -198,7 +213,7 @@ func (p *pass) executeStage(ctx context.Context, f *fleet, cfg *placementv1beta1
 		if ok, cause := p.result(b); ok {
 			p.succeed(c)
 		} else if p.isStuck(c) {
-			stuck = append(stuck, describeStuck(c.ClusterName, cause))
+			stuck = append(stuck, describeStuck(c.ClusterName, cause, f.healthProblem(c.ClusterName)))
 			inFlight++
 		} else {
 			inFlight++
@@ -313,11 +328,14 @@ func (p *pass) stuck(s *placementv1beta1.StageUpdatingStatus, clusters []string)
 	p.setRun(placementv1beta1.StagedUpdateRunConditionProgressing, metav1.ConditionFalse, placementv1beta1.UpdateRunStuckReason, msg)
 }
 
-func describeStuck(cluster, cause string) string {
-	if cause == "" {
+// describeStuck names a stuck cluster with what its binding and its member
+// cluster's health say, if anything.
+func describeStuck(cluster string, causes ...string) string {
+	causes = slices.DeleteFunc(causes, func(c string) bool { return c == "" })
+	if len(causes) == 0 {
 		return cluster
 	}
-	return fmt.Sprintf("%s (%s)", cluster, cause)
+	return fmt.Sprintf("%s (%s)", cluster, strings.Join(causes, "; "))
 }
 
 // isStuck reports whether a started cluster has taken longer than the
@@ -492,7 +510,7 @@ func (p *pass) stopStage(f *fleet, s *placementv1beta1.StageUpdatingStatus) {
 		} else {
 			inFlight++
 			if p.isStuck(c) {
-				stuck = append(stuck, describeStuck(c.ClusterName, cause))
+				stuck = append(stuck, describeStuck(c.ClusterName, cause, f.healthProblem(c.ClusterName)))
 			}
 		}
 	}

@@ -6,6 +6,7 @@ import (
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
+	clusterv1beta1 "github.com/flotilla-dev/flotilla/apis/cluster/v1beta1"
 	placementv1beta1 "github.com/flotilla-dev/flotilla/apis/placement/v1beta1"
 )
 
@@ -99,6 +100,50 @@ func TestFailureType(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			if got := failureType(&tc.cond); got != tc.want {
 				t.Errorf("failureType() = %q, want %q", got, tc.want)
+			}
+		})
+	}
+}
+
+func TestDescribeStuck(t *testing.T) {
+	health := func(status metav1.ConditionStatus, reason, msg string) *clusterv1beta1.MemberCluster {
+		return &clusterv1beta1.MemberCluster{Status: clusterv1beta1.MemberClusterStatus{Conditions: []metav1.Condition{{
+			Type: string(clusterv1beta1.ConditionTypeMemberClusterHealthy), Status: status, Reason: reason, Message: msg,
+		}}}}
+	}
+	cases := map[string]struct {
+		member *clusterv1beta1.MemberCluster
+		cause  string
+		want   string
+	}{
+		"a healthy cluster without a cause is just named": {
+			member: health(metav1.ConditionTrue, clusterv1beta1.MemberClusterHealthyReason, "ok"),
+			want:   "member1",
+		},
+		"a binding's cause is given": {
+			member: health(metav1.ConditionTrue, clusterv1beta1.MemberClusterHealthyReason, "ok"),
+			cause:  "NotAllWorkHaveBeenApplied: details",
+			want:   "member1 (NotAllWorkHaveBeenApplied: details)",
+		},
+		"an unhealthy member cluster says why": {
+			member: health(metav1.ConditionFalse, clusterv1beta1.MemberClusterUnhealthyReason, "The member agent reports the cluster unhealthy: API server down"),
+			want:   "member1 (member cluster member1 is Healthy=False: MemberClusterUnhealthy: The member agent reports the cluster unhealthy: API server down)",
+		},
+		"both causes are given": {
+			member: health(metav1.ConditionUnknown, clusterv1beta1.MemberClusterHealthUnknownReason, "no heartbeat yet"),
+			cause:  "NotAllWorkHaveBeenApplied: details",
+			want:   "member1 (NotAllWorkHaveBeenApplied: details; member cluster member1 is Healthy=Unknown: MemberClusterHealthUnknown: no heartbeat yet)",
+		},
+		"a member cluster without a Healthy condition adds nothing": {
+			member: &clusterv1beta1.MemberCluster{},
+			want:   "member1",
+		},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			f := &fleet{members: map[string]*clusterv1beta1.MemberCluster{"member1": tc.member}}
+			if got := describeStuck("member1", tc.cause, f.healthProblem("member1")); got != tc.want {
+				t.Errorf("describeStuck() = %q, want %q", got, tc.want)
 			}
 		})
 	}

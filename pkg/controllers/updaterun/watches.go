@@ -6,6 +6,7 @@ import (
 
 	"k8s.io/apimachinery/pkg/api/equality"
 	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/builder"
@@ -40,7 +41,7 @@ func (r *Reconciler) SetupWithManager(mgr ctrl.Manager) error {
 		Watches(&placementv1beta1.ClusterResourceBinding{}, handler.EnqueueRequestsFromMapFunc(r.runsOfPlacement), builder.WithPredicates(bindingChanged)).
 		Watches(&placementv1beta1.ClusterSchedulingPolicySnapshot{}, handler.EnqueueRequestsFromMapFunc(r.runsOfPlacement)).
 		Watches(&placementv1beta1.ClusterResourceSnapshot{}, handler.EnqueueRequestsFromMapFunc(r.runsOfPlacement), builder.WithPredicates(predicate.LabelChangedPredicate{})).
-		Watches(&clusterv1beta1.MemberCluster{}, handler.EnqueueRequestsFromMapFunc(r.activeRuns), builder.WithPredicates(clusterLeaving)).
+		Watches(&clusterv1beta1.MemberCluster{}, handler.EnqueueRequestsFromMapFunc(r.activeRuns), builder.WithPredicates(clusterLeavingOrHealthChanged)).
 		Complete(r)
 }
 
@@ -88,14 +89,32 @@ var bindingChanged = predicate.Funcs{
 	},
 }
 
-// clusterLeaving passes member clusters that start leaving or are gone.
-var clusterLeaving = predicate.Funcs{
+// clusterLeavingOrHealthChanged passes member clusters that start leaving
+// or are gone (their clusters are skipped), and those whose health changes
+// (a stuck cluster's message says why it is unhealthy).
+var clusterLeavingOrHealthChanged = predicate.Funcs{
 	CreateFunc: func(event.CreateEvent) bool { return false },
 	UpdateFunc: func(e event.UpdateEvent) bool {
-		return e.ObjectOld.GetDeletionTimestamp().IsZero() && !e.ObjectNew.GetDeletionTimestamp().IsZero()
+		if e.ObjectOld.GetDeletionTimestamp().IsZero() && !e.ObjectNew.GetDeletionTimestamp().IsZero() {
+			return true
+		}
+		o, ok1 := e.ObjectOld.(*clusterv1beta1.MemberCluster)
+		n, ok2 := e.ObjectNew.(*clusterv1beta1.MemberCluster)
+		if !ok1 || !ok2 {
+			return true
+		}
+		return healthStatus(o) != healthStatus(n)
 	},
 	DeleteFunc:  func(event.DeleteEvent) bool { return true },
 	GenericFunc: func(event.GenericEvent) bool { return false },
+}
+
+// healthStatus is the status of a member cluster's Healthy condition.
+func healthStatus(mc *clusterv1beta1.MemberCluster) metav1.ConditionStatus {
+	if c := meta.FindStatusCondition(mc.Status.Conditions, string(clusterv1beta1.ConditionTypeMemberClusterHealthy)); c != nil {
+		return c.Status
+	}
+	return metav1.ConditionUnknown
 }
 
 // runsOfPlacement maps an object of a placement to its unfinished runs.
