@@ -4,6 +4,7 @@ import (
 	"strings"
 
 	corev1 "k8s.io/api/core/v1"
+	rbacv1 "k8s.io/api/rbac/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
@@ -62,6 +63,13 @@ func SkipNamespace(name string) string {
 	return ""
 }
 
+// bootstrappingLabel marks the RBAC objects kube-apiserver creates and keeps
+// up to date itself, with the value bootstrappingRBACDefaults.
+const (
+	bootstrappingLabel        = "kubernetes.io/bootstrapping"
+	bootstrappingRBACDefaults = "rbac-defaults"
+)
+
 // SkipObject says why a selected object of gr is left out of a snapshot, or
 // "" when it belongs in it. Every member creates these objects itself.
 func SkipObject(gr schema.GroupResource, obj *unstructured.Unstructured) string {
@@ -80,6 +88,11 @@ func SkipObject(gr schema.GroupResource, obj *unstructured.Unstructured) string 
 	}
 	if metav1.GetControllerOf(obj) != nil {
 		return "it is managed by a controller that recreates it on every member"
+	}
+	if gr.Group == rbacv1.GroupName && (strings.HasPrefix(obj.GetName(), "system:") || obj.GetLabels()[bootstrappingLabel] == bootstrappingRBACDefaults) {
+		// The member agent would take such an object over and delete it
+		// with its placement, e.g. the cluster-admin binding.
+		return "Kubernetes' own RBAC objects (system: names, rbac-defaults) belong to each cluster's control plane"
 	}
 	switch {
 	case gr.Group == "" && gr.Resource == "configmaps" && obj.GetName() == "kube-root-ca.crt":

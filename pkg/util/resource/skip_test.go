@@ -50,6 +50,7 @@ func object(apiVersion, kind, namespace, name string, mutate ...func(*unstructur
 
 func TestSkipObject(t *testing.T) {
 	configMaps := schema.GroupResource{Resource: "configmaps"}
+	clusterRoleBindings := schema.GroupResource{Group: "rbac.authorization.k8s.io", Resource: "clusterrolebindings"}
 	cases := map[string]struct {
 		gr   schema.GroupResource
 		obj  *unstructured.Unstructured
@@ -79,6 +80,12 @@ func TestSkipObject(t *testing.T) {
 		"a member namespace stays":           {gr: schema.GroupResource{Resource: "namespaces"}, obj: object("v1", "Namespace", "", "fleet-member-member1"), skip: true},
 		"objects in fleet-system stay":       {gr: configMaps, obj: object("v1", "ConfigMap", "fleet-system", "x"), skip: true},
 		"an application namespace is placed": {gr: schema.GroupResource{Resource: "namespaces"}, obj: object("v1", "Namespace", "", "test-namespace")},
+		"the cluster-admin binding stays": {gr: clusterRoleBindings, obj: object("rbac.authorization.k8s.io/v1", "ClusterRoleBinding", "", "cluster-admin", func(u *unstructured.Unstructured) {
+			u.SetLabels(map[string]string{"kubernetes.io/bootstrapping": "rbac-defaults"})
+		}), skip: true},
+		"a system: cluster role stays": {gr: schema.GroupResource{Group: "rbac.authorization.k8s.io", Resource: "clusterroles"}, obj: object("rbac.authorization.k8s.io/v1", "ClusterRole", "", "system:aggregate-to-edit"), skip: true},
+		"an application's cluster role binding is placed": {gr: clusterRoleBindings, obj: object("rbac.authorization.k8s.io/v1", "ClusterRoleBinding", "", "app-reader")},
+		"a config map named like a system role is placed": {gr: configMaps, obj: object("v1", "ConfigMap", "app", "system:thing")},
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
