@@ -89,6 +89,14 @@ test: build localfleet-tools vet $(HELM) ## Run the unit, envtest integration an
 test-e2e: build localfleet-tools ## Run only the end-to-end suite on a local fleet (test/e2e).
 	KUBEBUILDER_ASSETS=$(ENVTEST_DIR) $(GO) test $(GO_TEST_FLAGS) ./test/e2e/ -ginkgo.v
 
+# Counts of `make test-reliability`; make test runs test/reliability with its
+# smaller defaults (4 runs, 3 kills, a 40 s member outage).
+RELIABILITY_ARGS ?= --chaos-runs=20 --chaos-kills=10 --member-down=1m --report=$(BIN)/reliability.json
+
+.PHONY: test-reliability
+test-reliability: build localfleet-tools ## Run the fault-injection suite (test/reliability) at full counts; its figures go to bin/reliability.json.
+	KUBEBUILDER_ASSETS=$(ENVTEST_DIR) $(GO) test $(GO_TEST_FLAGS) ./test/reliability/ -ginkgo.v -args $(RELIABILITY_ARGS)
+
 .PHONY: test-unit
 test-unit: ## Run the unit tests only (no API server).
 	$(GO) test $(GO_TEST_FLAGS) $$($(GO) list ./... | grep -v /test/)

@@ -2,10 +2,12 @@ package reliability
 
 import (
 	"fmt"
+	"strings"
 	"time"
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
+	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/meta"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
@@ -193,3 +195,71 @@ var _ = Describe("A member API server down for a while", Ordered, func() {
 		})
 	})
 })
+
+// midApplyObjects is how many config maps the mid-apply spec places: enough
+// that the member agent takes a while to apply them.
+const midApplyObjects = 600
+
+// directStrategy updates staging in one stage.
+const directStrategy = `
+apiVersion: placement.kubernetes-fleet.io/v1beta1
+kind: ClusterStagedUpdateStrategy
+metadata:
+  name: direct
+spec:
+  stages:
+    - name: staging
+      labelSelector:
+        matchLabels:
+          environment: staging
+`
+
+var _ = Describe("A member agent killed mid-apply", Ordered, func() {
+	const name = "midapply"
+	AfterAll(func() { cleanUp([]string{name + "-run"}, []string{name}) })
+
+	It("applies everything once it is back, deleting nothing", func() {
+		apply(directStrategy, manyConfigMaps(name, midApplyObjects, pickFixed("member2")))
+		before := waitForBindings(1, name)
+		audit := startAudit(name)
+		start := time.Now()
+		apply(updateRun(name+"-run", name, "0", "direct"))
+
+		By("killing member2's agent once the first object has appeared")
+		list := &corev1.ConfigMapList{}
+		Eventually(func(g Gomega) {
+			g.Expect(members["member2"].List(ctx, list, client.InNamespace(name), client.HasLabels{"midapply"})).To(Succeed())
+			g.Expect(list.Items).NotTo(BeEmpty())
+		}).WithTimeout(timeout).WithPolling(20 * time.Millisecond).Should(Succeed())
+		_, err := fleet.Kill("member2-agent")
+		Expect(err).NotTo(HaveOccurred())
+		Expect(members["member2"].List(ctx, list, client.InNamespace(name), client.HasLabels{"midapply"})).To(Succeed())
+		appliedAtKill := len(list.Items)
+		GinkgoWriter.Printf("%d of %d config maps were applied when the agent died\n", appliedAtKill, midApplyObjects)
+		Expect(appliedAtKill).To(BeNumerically("<", midApplyObjects), "the agent had finished before it was killed; place more objects")
+
+		waitForRuns(name + "-run")
+		wall := time.Since(start)
+		result := outcomeOf(audit, before, 1, wall, 0)
+		Expect(members["member2"].List(ctx, list, client.InNamespace(name), client.HasLabels{"midapply"})).To(Succeed())
+		Expect(list.Items).To(HaveLen(midApplyObjects))
+		for _, cm := range list.Items {
+			Expect(cm.Data).To(HaveKeyWithValue("key", "v1"), cm.Name)
+		}
+		figures.set(func(r *report) {
+			r.MemberAgentMidApply = &midApplyFigures{outcome: result, Objects: midApplyObjects, AppliedAtKill: appliedAtKill}
+		})
+	})
+})
+
+// manyConfigMaps is a namespace with n labelled config maps and an External
+// placement of it onto the members picked by policy.
+func manyConfigMaps(name string, n int, policy string) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: %s\n", name)
+	for i := range n {
+		fmt.Fprintf(&b, "---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm-%04d\n  namespace: %s\n  labels:\n    midapply: \"true\"\ndata:\n  key: v1\n", i, name)
+	}
+	b.WriteString(placement(name, policy))
+	return b.String()
+}

@@ -16,6 +16,7 @@ type report struct {
 	HA                  *takeoverFigures   `json:"ha,omitempty"`
 	HubAPIServerRestart *restartFigures    `json:"hubAPIServerRestart,omitempty"`
 	MemberAPIServerDown *memberDownFigures `json:"memberAPIServerDown,omitempty"`
+	MemberAgentMidApply *midApplyFigures   `json:"memberAgentMidApply,omitempty"`
 }
 
 // outcome is what every fault spec checks.
@@ -77,6 +78,14 @@ type memberDownFigures struct {
 	StuckMessage                 string  `json:"stuckMessage"`
 	// OtherRunSeconds is how long the run not touching the member took.
 	OtherRunSeconds float64 `json:"otherRunSeconds"`
+}
+
+type midApplyFigures struct {
+	outcome
+	// Objects is how many objects the Work holds; AppliedAtKill how many
+	// were on the member when its agent was killed.
+	Objects       int `json:"objects"`
+	AppliedAtKill int `json:"appliedAtKill"`
 }
 
 // durations are seconds, with their summary in JSON.

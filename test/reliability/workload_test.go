@@ -29,7 +29,14 @@ func app(name, value, policy string) string {
 	for _, cm := range settingsNames {
 		fmt.Fprintf(&b, "---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: %s\n  namespace: %s\ndata:\n  key: %s\n", cm, name, value)
 	}
-	fmt.Fprintf(&b, `---
+	b.WriteString(placement(name, policy))
+	return b.String()
+}
+
+// placement is an External placement of namespace name, with all it holds,
+// onto the members picked by policy.
+func placement(name, policy string) string {
+	return fmt.Sprintf(`---
 apiVersion: placement.kubernetes-fleet.io/v1beta1
 kind: ClusterResourcePlacement
 metadata:
@@ -45,7 +52,6 @@ spec:
   strategy:
     type: External
 `, name, name, indent(policy, "    "))
-	return b.String()
 }
 
 // pickAll is the placement policy picking every member.
