@@ -109,6 +109,13 @@ func (s *Selector) Select(ctx context.Context, crp *placementv1beta1.ClusterReso
 			namespacedTerms = append(namespacedTerms, i)
 			continue
 		}
+		// A reserved namespace named outright is an error whether it exists
+		// yet or not.
+		if isNamespaces(r) && t.Name != "" {
+			if why := resource.SkipNamespace(t.Name); why != "" {
+				return nil, invalid("resourceSelectors[%d] selects %s %q, which is never placed: %s", i, r.GVK.Kind, t.Name, why)
+			}
+		}
 		s.watcher.Watch(r)
 		objs, err := s.fetch(ctx, r, metav1.NamespaceAll, i, t)
 		if err != nil {
@@ -116,9 +123,6 @@ func (s *Selector) Select(ctx context.Context, crp *placementv1beta1.ClusterReso
 		}
 		for _, obj := range objs {
 			if why := resource.SkipObject(r.GVR.GroupResource(), obj); why != "" {
-				if t.Name != "" && resource.SkipNamespace(obj.GetName()) != "" {
-					return nil, invalid("resourceSelectors[%d] selects %s %q, which is never placed: %s", i, r.GVK.Kind, obj.GetName(), why)
-				}
 				ctrl.LoggerFrom(ctx).V(2).Info("Leaving out a selected object", "kind", r.GVK.Kind, "name", obj.GetName(), "why", why)
 				continue
 			}
@@ -168,6 +172,11 @@ func (s *Selector) Select(ctx context.Context, crp *placementv1beta1.ClusterReso
 		out = append(out, selected[k])
 	}
 	return out, nil
+}
+
+// isNamespaces reports whether r is the core Namespace kind.
+func isNamespaces(r Resource) bool {
+	return r.GVR.Group == "" && r.GVR.Resource == "namespaces"
 }
 
 // lookup resolves the kind a selector names.

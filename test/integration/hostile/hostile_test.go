@@ -313,6 +313,16 @@ var _ = Describe("Hostile and malformed input to the hub", Ordered, ContinueOnFa
 				outcome: selectorRefused(&name, `resourceSelectors[0] selects Namespace "fleet-member-member1", which is never placed: `+fleetReserved),
 			}
 		}()),
+		Entry("a placement of a reserved namespace that does not exist yet is refused all the same", func() hostileCase {
+			var name string
+			return hostileCase{
+				attempt: func() (err error) {
+					name, err = createPlacement(k8sClient, namespaceByName("fleet-not-yet"))
+					return err
+				},
+				outcome: selectorRefused(&name, `resourceSelectors[0] selects Namespace "fleet-not-yet", which is never placed: `+fleetReserved),
+			}
+		}()),
 		Entry("a placement of ClusterResourcePlacements is refused on the placement, with the reason", func() hostileCase {
 			var name string
 			return hostileCase{
