@@ -95,7 +95,7 @@ RELIABILITY_ARGS ?= --chaos-runs=20 --chaos-kills=10 --member-down=1m --report=$
 
 .PHONY: test-reliability
 test-reliability: build localfleet-tools ## Run the fault-injection suite (test/reliability) at full counts; its figures go to bin/reliability.json.
-	KUBEBUILDER_ASSETS=$(ENVTEST_DIR) $(GO) test $(GO_TEST_FLAGS) ./test/reliability/ -ginkgo.v -args $(RELIABILITY_ARGS)
+	KUBEBUILDER_ASSETS=$(ENVTEST_DIR) $(GO) test $(GO_TEST_FLAGS) -v ./test/reliability/ -args -ginkgo.v $(RELIABILITY_ARGS)
 
 .PHONY: test-unit
 test-unit: ## Run the unit tests only (no API server).

@@ -27,6 +27,7 @@ import (
 	"slices"
 	"time"
 
+	"golang.org/x/time/rate"
 	"k8s.io/apimachinery/pkg/api/equality"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
@@ -34,6 +35,7 @@ import (
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/dynamic"
+	"k8s.io/client-go/util/workqueue"
 	"k8s.io/utils/clock"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/builder"
@@ -289,6 +291,21 @@ func (r *Reconciler) cleanup(ctx context.Context, work *placementv1beta1.Work) e
 	return nil
 }
 
+// maxRetryDelay caps the back-off of a Work that fails to apply. The
+// default (16 minutes) would leave a member whose API server was down for a
+// few minutes idle long after it is back: nothing on the hub changes to wake
+// the Work.
+const maxRetryDelay = 10 * time.Second
+
+// retryLimiter is controller-runtime's default rate limiter with the
+// per-Work back-off capped at maxRetryDelay.
+func retryLimiter() workqueue.TypedRateLimiter[reconcile.Request] {
+	return workqueue.NewTypedMaxOfRateLimiter(
+		workqueue.NewTypedItemExponentialFailureRateLimiter[reconcile.Request](5*time.Millisecond, maxRetryDelay),
+		&workqueue.TypedBucketRateLimiter[reconcile.Request]{Limiter: rate.NewLimiter(rate.Limit(10), 100)},
+	)
+}
+
 // SetupWithManager registers the work applier with the member cluster's
 // manager. It watches the Works of the member's hub namespace (spec,
 // finalizer and deletion changes, not the status it writes itself), the
@@ -297,7 +314,7 @@ func (r *Reconciler) cleanup(ctx context.Context, work *placementv1beta1.Work) e
 func (r *Reconciler) SetupWithManager(mgr ctrl.Manager) error {
 	return ctrl.NewControllerManagedBy(mgr).
 		Named("work-applier").
-		WithOptions(controller.Options{MaxConcurrentReconciles: r.workers}).
+		WithOptions(controller.Options{MaxConcurrentReconciles: r.workers, RateLimiter: retryLimiter()}).
 		WatchesRawSource(source.Kind(r.hubCache, &placementv1beta1.Work{},
 			&handler.TypedEnqueueRequestForObject[*placementv1beta1.Work]{},
 			predicate.TypedFuncs[*placementv1beta1.Work]{UpdateFunc: workChanged})).
