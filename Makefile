@@ -102,7 +102,7 @@ test-unit: ## Run the unit tests only (no API server).
 	$(GO) test $(GO_TEST_FLAGS) $$($(GO) list ./... | grep -v /test/)
 
 # Fuzz targets (package:target) and how long `make fuzz` explores each.
-FUZZ_TARGETS := ./pkg/controllers/updaterun:FuzzComputeStages ./pkg/controllers/updaterun:FuzzMaxConcurrency ./pkg/memberagent/applier:FuzzDecodeManifests
+FUZZ_TARGETS := ./pkg/controllers/updaterun:FuzzComputeStages ./pkg/controllers/updaterun:FuzzMaxConcurrency ./pkg/memberagent/applier:FuzzDecodeManifests ./pkg/controllers/placement:FuzzBuildResourceSnapshots
 FUZZ_TIME ?= 15s
 
 .PHONY: fuzz
