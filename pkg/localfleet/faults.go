@@ -66,10 +66,13 @@ func (f *Fleet) StartProcess(ctx context.Context, name string) error {
 	if err != nil {
 		return err
 	}
-	if np.ready == nil {
-		return nil
+	if np.ready != nil {
+		if err := waitFor(ctx, name, np, np.ready); err != nil {
+			return err
+		}
 	}
-	return waitFor(ctx, name, np, np.ready)
+	np.served.Store(true)
+	return nil
 }
 
 // WaitReady waits until the named process runs with another pid than

@@ -19,6 +19,18 @@ func testFleet(t *testing.T) *Fleet {
 	return f
 }
 
+// waitForLines waits up to 10 s until the log at path holds line n times,
+// and returns the log.
+func waitForLines(path, line string, n int) string {
+	var log []byte
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		if log, _ = os.ReadFile(path); strings.Count(string(log), line) >= n {
+			break
+		}
+	}
+	return string(log)
+}
+
 func TestKilledAgentIsStartedAgainAndStoppedOneIsNot(t *testing.T) {
 	f := testFleet(t)
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
@@ -36,12 +48,14 @@ func TestKilledAgentIsStartedAgainAndStoppedOneIsNot(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	agent.served.Store(true) // as startListener marks it once ready
 	server, err := f.spawner.start(command{cluster: "hub", name: "server", tier: tierAPIServer, bin: "/bin/sh",
 		args: []string{"-c", "echo started; sleep 300"}})
 	if err != nil {
 		t.Fatal(err)
 	}
 
+	waitForLines(agent.Log, "started", 1)
 	pid, err := f.Kill("agent")
 	if err != nil || pid != agent.PID {
 		t.Fatalf("Kill(agent) = %d, %v; want %d", pid, err, agent.PID)
@@ -60,7 +74,7 @@ func TestKilledAgentIsStartedAgainAndStoppedOneIsNot(t *testing.T) {
 	if len(recorded) != 2 || recorded[0].PID != again.PID || !recorded[0].Alive() {
 		t.Errorf("%s = %+v, want the restarted agent (pid %d) in the killed one's place", ProcessesFile, recorded, again.PID)
 	}
-	if log, _ := os.ReadFile(again.Log); strings.Count(string(log), "started") != 2 {
+	if log := waitForLines(again.Log, "started", 2); strings.Count(log, "started") != 2 {
 		t.Errorf("agent log %q, want both starts appended", log)
 	}
 
@@ -105,16 +119,33 @@ func TestNothingRestartsOnceTheFleetStops(t *testing.T) {
 			t.Errorf("%s was started again after Stop", name)
 		}
 	}
-	if _, err := f.spawner.start(command{cluster: "m", name: "m-agent", tier: tierAgent, bin: "/bin/sh",
-		args: []string{"-c", "sleep 300"}, restart: true}); err != nil {
+	p, err := f.spawner.start(command{cluster: "m", name: "m-agent", tier: tierAgent, bin: "/bin/sh",
+		args: []string{"-c", "sleep 300"}, restart: true})
+	if err != nil {
 		t.Fatal(err)
 	}
+	p.served.Store(true)
 	if err := f.Stop(); err != nil {
 		t.Fatal(err)
 	}
 	time.Sleep(2 * restartDelay)
 	if p := f.spawner.lookup("m-agent"); p.Alive() {
 		t.Errorf("m-agent (pid %d) runs after Stop", p.PID)
+	}
+}
+
+func TestAnAgentFailingItsStartIsNotRestarted(t *testing.T) {
+	f := testFleet(t)
+	f.spawner.onRestart = func(name string, _ *process, _ error) { t.Errorf("%s was restarted", name) }
+	p, err := f.spawner.start(command{cluster: "m", name: "m-agent", tier: tierAgent, bin: "/bin/sh",
+		args: []string{"-c", "echo bad flag >&2; exit 2"}, restart: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	<-p.done
+	time.Sleep(2 * restartDelay)
+	if got := f.spawner.lookup("m-agent"); got != p {
+		t.Errorf("m-agent was replaced by pid %d", got.PID)
 	}
 }
 

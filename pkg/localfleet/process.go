@@ -167,6 +167,9 @@ type process struct {
 	// stopping is set when the fleet ends the process on purpose, so that it
 	// is neither reported nor restarted.
 	stopping atomic.Bool
+	// served is set once the process (or one it was restarted from) was
+	// ready: only such a process is restarted, not one failing its start.
+	served atomic.Bool
 	// done is closed when the process has exited; err is then its exit error.
 	done chan struct{}
 	err  error
@@ -256,13 +259,13 @@ func (s *spawner) spawn(cluster, name string, tier int, bin string, args []strin
 func (s *spawner) start(c command) (*process, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.startLocked(c, os.O_TRUNC, -1)
+	return s.startLocked(c, os.O_TRUNC, -1, false)
 }
 
 // startLocked starts c; logMode is os.O_TRUNC for a new process and
 // os.O_APPEND for a restart, which replaces the process at index at (-1
-// appends).
-func (s *spawner) startLocked(c command, logMode, at int) (*process, error) {
+// appends) and says whether its predecessor served.
+func (s *spawner) startLocked(c command, logMode, at int, served bool) (*process, error) {
 	if s.closed {
 		return nil, errors.New("the fleet is stopping")
 	}
@@ -292,6 +295,7 @@ func (s *spawner) startLocked(c command, logMode, at int) (*process, error) {
 		cmd:         cmd,
 		done:        make(chan struct{}),
 	}
+	p.served.Store(served)
 	go func() {
 		p.err = cmd.Wait()
 		_ = logFile.Close()
@@ -307,7 +311,8 @@ func (s *spawner) startLocked(c command, logMode, at int) (*process, error) {
 }
 
 // exited handles the exit of p: one the fleet did not ask for is reported,
-// and a restartable process is started again after restartDelay.
+// and a restartable process that had served is started again after
+// restartDelay.
 func (s *spawner) exited(p *process) {
 	s.mu.Lock()
 	unexpected := !s.closed && !p.stopping.Load()
@@ -319,7 +324,7 @@ func (s *spawner) exited(p *process) {
 	if s.onExit != nil {
 		s.onExit(p)
 	}
-	if !p.restart {
+	if !p.restart || !p.served.Load() {
 		return
 	}
 	select {
@@ -353,7 +358,7 @@ func (s *spawner) restart(p *process) (*process, error) {
 	if at < 0 {
 		return nil, fmt.Errorf("%s (pid %d) was already replaced", p.Name, p.PID)
 	}
-	return s.startLocked(p.command, os.O_APPEND, at)
+	return s.startLocked(p.command, os.O_APPEND, at, p.served.Load())
 }
 
 // lookup returns the current process called name, or nil.
@@ -487,6 +492,7 @@ func (f *Fleet) startListener(ctx context.Context, l listener) (*process, []int,
 		}
 		err = waitFor(ctx, l.name, p, check)
 		if err == nil {
+			p.served.Store(true)
 			return p, ports, nil
 		}
 		if done, _ := p.exited(); !done || attempt == maxPortAttempts || !logMentions(p.Log, "address already in use") {
