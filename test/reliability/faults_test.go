@@ -71,17 +71,44 @@ func outcomeOf(a *audit, before map[string]placementv1beta1.ClusterResourceBindi
 	}
 }
 
+// waitingRun is a run of the waiting strategy over app name on every member,
+// with the audit of its spec.
+type waitingRun struct {
+	name   string
+	before map[string]placementv1beta1.ClusterResourceBinding
+	audit  *audit
+	start  time.Time
+}
+
+// startWaitingRun places app name on every member, starts the audit and
+// the run, and returns once the run waits after its first stage.
+func startWaitingRun(name string) *waitingRun {
+	GinkgoHelper()
+	apply(waitStrategy, app(name, "v1", pickAll))
+	w := &waitingRun{name: name, before: waitForBindings(len(members), name)}
+	w.audit = startAudit(name)
+	w.start = time.Now()
+	apply(updateRun(name+"-run", name, "0", "waiting"))
+	waitForTimedWait(name + "-run")
+	return w
+}
+
+// finish waits until the run has succeeded, checks the audit and the app on
+// every member, and returns the outcome.
+func (w *waitingRun) finish() outcome {
+	GinkgoHelper()
+	waitForRuns(w.name + "-run")
+	result := outcomeOf(w.audit, w.before, 1, time.Since(w.start), faultWait)
+	expectAppOnMembers(w.name, "v1", memberNames()...)
+	return result
+}
+
 var _ = Describe("The leading hub agent dying mid-run", Ordered, func() {
 	const name = "ha-app"
 	AfterAll(func() { cleanUp([]string{name + "-run"}, []string{name}) })
 
 	It("lets the standby take over within the lease, and the run finishes", func() {
-		apply(waitStrategy, app(name, "v1", pickAll))
-		before := waitForBindings(len(members), name)
-		audit := startAudit(name)
-		start := time.Now()
-		apply(updateRun(name+"-run", name, "0", "waiting"))
-		waitForTimedWait(name + "-run")
+		w := startWaitingRun(name)
 
 		leader := waitForLeader()
 		standby := otherHubAgent(leader)
@@ -94,10 +121,7 @@ var _ = Describe("The leading hub agent dying mid-run", Ordered, func() {
 		takeover := time.Since(killedAt)
 		GinkgoWriter.Printf("%s took over in %s\n", standby, takeover)
 
-		waitForRuns(name + "-run")
-		wall := time.Since(start)
-		result := outcomeOf(audit, before, 1, wall, faultWait)
-		expectAppOnMembers(name, "v1", memberNames()...)
+		result := w.finish()
 		Expect(fleet.StartProcess(ctx, leader)).To(Succeed())
 
 		figures.set(func(r *report) {
@@ -114,12 +138,7 @@ var _ = Describe("A hub API server restart mid-run", Ordered, func() {
 	AfterAll(func() { cleanUp([]string{name + "-run"}, []string{name}) })
 
 	It("loses nothing: the agents reconnect and the run finishes", func() {
-		apply(waitStrategy, app(name, "v1", pickAll))
-		before := waitForBindings(len(members), name)
-		audit := startAudit(name)
-		start := time.Now()
-		apply(updateRun(name+"-run", name, "0", "waiting"))
-		waitForTimedWait(name + "-run")
+		w := startWaitingRun(name)
 
 		By("restarting the hub's kube-apiserver; etcd keeps running")
 		stoppedAt := time.Now()
@@ -128,10 +147,7 @@ var _ = Describe("A hub API server restart mid-run", Ordered, func() {
 		down := time.Since(stoppedAt)
 		GinkgoWriter.Printf("the hub API server was down for %s\n", down)
 
-		waitForRuns(name + "-run")
-		wall := time.Since(start)
-		result := outcomeOf(audit, before, 1, wall, faultWait)
-		expectAppOnMembers(name, "v1", memberNames()...)
+		result := w.finish()
 		figures.set(func(r *report) {
 			r.HubAPIServerRestart = &restartFigures{outcome: result, DownSeconds: seconds(down)}
 		})

@@ -21,10 +21,8 @@ import (
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
-	"k8s.io/client-go/tools/clientcmd"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
-	"github.com/flotilla-dev/flotilla/pkg/hubagent"
 	"github.com/flotilla-dev/flotilla/pkg/localfleet"
 	"github.com/flotilla-dev/flotilla/test/integration/framework"
 )
@@ -103,19 +101,13 @@ var _ = AfterSuite(func() {
 
 // stopFleet stops the fleet and checks that none of its processes outlives it.
 func stopFleet() {
-	Expect(fleet.Stop()).To(Succeed())
-	for _, p := range fleet.Processes() {
-		Expect(p.Alive()).To(BeFalse(), "process %s (pid %d) still runs after Stop", p.Name, p.PID)
-	}
+	Expect(framework.StopFleet(fleet)).To(Succeed())
 	cancel()
 }
 
 func newClient(kubeconfig string) client.WithWatch {
 	GinkgoHelper()
-	cfg, err := clientcmd.BuildConfigFromFlags("", kubeconfig)
-	Expect(err).NotTo(HaveOccurred())
-	cfg.QPS, cfg.Burst = 100, 200
-	c, err := client.NewWithWatch(cfg, client.Options{Scheme: hubagent.NewScheme()})
+	c, err := framework.KubeconfigClient(kubeconfig)
 	Expect(err).NotTo(HaveOccurred())
 	return c
 }
