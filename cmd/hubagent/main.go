@@ -12,6 +12,7 @@ import (
 	"k8s.io/client-go/discovery"
 	"k8s.io/utils/clock"
 	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/config"
 	"sigs.k8s.io/controller-runtime/pkg/healthz"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
@@ -72,6 +73,10 @@ func run(ctx context.Context, opts *hubagent.Options) error {
 		RetryPeriod:             &opts.RetryPeriod,
 		PprofBindAddress:        opts.PprofBindAddress,
 		Controller:              config.Controller{MaxConcurrentReconciles: opts.MaxConcurrentReconciles},
+		// No controller reads managed fields, and they are often the
+		// largest part of a binding, Work or run: caching without them
+		// saves memory (updates from the cache keep them on the server).
+		Cache: cache.Options{DefaultTransform: cache.TransformStripManagedFields()},
 	})
 	if err != nil {
 		return fmt.Errorf("creating the manager: %w", err)
