@@ -83,7 +83,7 @@ func TestSkipObject(t *testing.T) {
 		"the cluster-admin binding stays": {gr: clusterRoleBindings, obj: object("rbac.authorization.k8s.io/v1", "ClusterRoleBinding", "", "cluster-admin", func(u *unstructured.Unstructured) {
 			u.SetLabels(map[string]string{"kubernetes.io/bootstrapping": "rbac-defaults"})
 		}), skip: true},
-		"a system: cluster role stays": {gr: schema.GroupResource{Group: "rbac.authorization.k8s.io", Resource: "clusterroles"}, obj: object("rbac.authorization.k8s.io/v1", "ClusterRole", "", "system:aggregate-to-edit"), skip: true},
+		"a system: cluster role stays":                    {gr: schema.GroupResource{Group: "rbac.authorization.k8s.io", Resource: "clusterroles"}, obj: object("rbac.authorization.k8s.io/v1", "ClusterRole", "", "system:aggregate-to-edit"), skip: true},
 		"an application's cluster role binding is placed": {gr: clusterRoleBindings, obj: object("rbac.authorization.k8s.io/v1", "ClusterRoleBinding", "", "app-reader")},
 		"a config map named like a system role is placed": {gr: configMaps, obj: object("v1", "ConfigMap", "app", "system:thing")},
 	}
