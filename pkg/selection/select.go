@@ -271,6 +271,11 @@ func (s *Selector) selectInNamespace(ctx context.Context, crp *placementv1beta1.
 			return nil, err
 		}
 		for _, obj := range objs {
+			// An object named outright that is never placed is an error,
+			// not something quietly left out.
+			if why := resource.SkipObject(r.GVR.GroupResource(), obj); why != "" && t.Name != "" {
+				return nil, invalid("resourceSelectors[%d] selects %s %q in namespace %q, which is never placed: %s", i, r.GVK.Kind, t.Name, namespace, why)
+			}
 			out = append(out, selectedObject{resource: r, obj: obj})
 		}
 	}

@@ -355,6 +355,19 @@ var _ = Describe("Hostile and malformed input to the hub", Ordered, ContinueOnFa
 				outcome: snapshotHolds(&name, "Namespace//"+appNamespace, "ConfigMap/"+appNamespace+"/app-config", "Secret/"+appNamespace+"/app-secret"),
 			}
 		}()),
+		Entry("a service account token named outright is refused on the placement, with the reason", func() hostileCase {
+			var name string
+			return hostileCase{
+				attempt: func() (err error) {
+					name, err = createPlacement(k8sClient,
+						placementv1beta1.ResourceSelectorTerm{Group: "", Version: "v1", Kind: "Namespace", Name: appNamespace,
+							SelectionScope: placementv1beta1.NamespaceWithResourceSelectors},
+						placementv1beta1.ResourceSelectorTerm{Group: "", Version: "v1", Kind: "Secret", Name: "builder-token"})
+					return err
+				},
+				outcome: selectorRefused(&name, `resourceSelectors[1] selects Secret "builder-token" in namespace "`+appNamespace+`", which is never placed: service account tokens are issued by each cluster`),
+			}
+		}()),
 		Entry("reserved namespaces picked by a label selector are left out of the snapshot", func() hostileCase {
 			var name string
 			return hostileCase{
