@@ -7,6 +7,8 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
+	"github.com/flotilla-dev/flotilla/test/integration/framework"
+
 	placementv1beta1 "github.com/flotilla-dev/flotilla/apis/placement/v1beta1"
 	"github.com/flotilla-dev/flotilla/pkg/localfleet"
 )
@@ -21,12 +23,12 @@ var _ = Describe("A release whose pods never become ready", Ordered, func() {
 
 	It("starts from a good release on every member", func() {
 		apply(webApp(ns, "nginx:1.27"))
-		apply(externalPlacement(crp, ns))
+		apply(framework.ExternalPlacementYAML(crp, ns, framework.PickAll))
 		apply(twoStages)
 		Eventually(func() error {
 			return hub.Get(ctx, client.ObjectKey{Name: crp + "-0-snapshot"}, &placementv1beta1.ClusterResourceSnapshot{})
 		}).WithTimeout(timeout).WithPolling(interval).Should(Succeed())
-		apply(updateRun("shop-good", crp, "0", "two-stages"))
+		apply(framework.UpdateRunYAML("shop-good", crp, "0", "two-stages"))
 		waitForRun("shop-good", placementv1beta1.StagedUpdateRunConditionSucceeded, metav1.ConditionTrue, "UpdateRunSucceeded")
 	})
 
@@ -35,7 +37,7 @@ var _ = Describe("A release whose pods never become ready", Ordered, func() {
 		Eventually(func() error {
 			return hub.Get(ctx, client.ObjectKey{Name: crp + "-1-snapshot"}, &placementv1beta1.ClusterResourceSnapshot{})
 		}).WithTimeout(timeout).WithPolling(interval).Should(Succeed())
-		apply(updateRun("shop-bad", crp, "1", "two-stages"))
+		apply(framework.UpdateRunYAML("shop-bad", crp, "1", "two-stages"))
 
 		waitForRun("shop-bad", placementv1beta1.StagedUpdateRunConditionProgressing, metav1.ConditionFalse, "UpdateRunStuck")
 		Expect(runCondition(Default, "shop-bad", placementv1beta1.StagedUpdateRunConditionProgressing).Message).To(ContainSubstring("member2"))
@@ -53,7 +55,7 @@ var _ = Describe("A release whose pods never become ready", Ordered, func() {
 	})
 
 	It("recovers with a rollback run to the good snapshot", func() {
-		apply(updateRun("shop-rollback", crp, "0", "two-stages"))
+		apply(framework.UpdateRunYAML("shop-rollback", crp, "0", "two-stages"))
 		waitForRun("shop-rollback", placementv1beta1.StagedUpdateRunConditionSucceeded, metav1.ConditionTrue, "UpdateRunSucceeded")
 		for _, m := range memberNames {
 			Eventually(deploymentOn(m, ns, "web")).WithTimeout(timeout).WithPolling(interval).Should(Equal("2/2 Available=True"), m)

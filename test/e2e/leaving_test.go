@@ -3,6 +3,8 @@ package e2e
 import (
 	"time"
 
+	"github.com/flotilla-dev/flotilla/test/integration/framework"
+
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 	rbacv1 "k8s.io/api/rbac/v1"
@@ -49,10 +51,10 @@ spec:
 
 	It("skips the member that left, finishes the run, and lets the member join again", func() {
 		apply(configApp(ns, "v1"))
-		apply(externalPlacement(crp, ns))
+		apply(framework.ExternalPlacementYAML(crp, ns, framework.PickAll))
 		apply(canaryFirst)
 		waitForSnapshot(crp, 0)
-		apply(updateRun("roaming-run", crp, "0", "canary-first"))
+		apply(framework.UpdateRunYAML("roaming-run", crp, "0", "canary-first"))
 		for _, m := range []string{"member1", "member3"} {
 			Eventually(onMember(m, ns, "settings")).WithTimeout(timeout).WithPolling(interval).Should(HaveKeyWithValue("key", "v1"), m)
 		}

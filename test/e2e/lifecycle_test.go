@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/flotilla-dev/flotilla/test/integration/framework"
+
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 	"k8s.io/apimachinery/pkg/api/meta"
@@ -72,7 +74,7 @@ spec:
 		apply(placement("member1, member2"))
 		apply(twoStages)
 		waitForSnapshot(crp, 0)
-		apply(updateRun("pinned-1", crp, "0", "two-stages"))
+		apply(framework.UpdateRunYAML("pinned-1", crp, "0", "two-stages"))
 		waitForRun("pinned-1", placementv1beta1.StagedUpdateRunConditionSucceeded, metav1.ConditionTrue, "UpdateRunSucceeded")
 		Expect(configMapData(Default, "member1", ns, "settings")).To(HaveKeyWithValue("key", "pinned"))
 		Expect(configMapData(Default, "member2", ns, "settings")).To(HaveKeyWithValue("key", "pinned"))
@@ -82,7 +84,7 @@ spec:
 		Eventually(bindingSnapshot(crp, "member2")).WithTimeout(timeout).WithPolling(interval).Should(HavePrefix("Unscheduled@"))
 		Expect(configMapData(Default, "member2", ns, "settings")).To(HaveKeyWithValue("key", "pinned"),
 			"a cluster the policy drops keeps its resources until a run's deletion stage")
-		apply(updateRun("pinned-2", crp, "0", "two-stages"))
+		apply(framework.UpdateRunYAML("pinned-2", crp, "0", "two-stages"))
 		waitForRun("pinned-2", placementv1beta1.StagedUpdateRunConditionSucceeded, metav1.ConditionTrue, "UpdateRunSucceeded")
 
 		run := &placementv1beta1.ClusterStagedUpdateRun{}
@@ -123,10 +125,10 @@ spec:
 
 	It("starts nothing new while stopped, and finishes once running again", func() {
 		apply(configApp(ns, "v1"))
-		apply(externalPlacement(crp, ns))
+		apply(framework.ExternalPlacementYAML(crp, ns, framework.PickAll))
 		apply(strategy)
 		waitForSnapshot(crp, 0)
-		apply(updateRun("paused-run", crp, "0", "short-wait"))
+		apply(framework.UpdateRunYAML("paused-run", crp, "0", "short-wait"))
 		Eventually(onMember("member2", ns, "settings")).WithTimeout(timeout).WithPolling(interval).Should(HaveKeyWithValue("key", "v1"))
 
 		kubectl("", "patch", "clusterstagedupdaterun", "paused-run", "--type=merge", "-p", `{"spec":{"state":"Stop"}}`)
@@ -173,10 +175,10 @@ spec:
 
 	It("resumes where it was: no cluster updated twice, no approval asked twice", func() {
 		apply(configApp(ns, "v1"))
-		apply(externalPlacement(crp, ns))
+		apply(framework.ExternalPlacementYAML(crp, ns, framework.PickAll))
 		apply(strategy)
 		waitForSnapshot(crp, 0)
-		apply(updateRun("sturdy-run", crp, "0", "gated"))
+		apply(framework.UpdateRunYAML("sturdy-run", crp, "0", "gated"))
 		waitForApprovalRequest("sturdy-run-staging")
 
 		before := snapshotOfRun(Default)

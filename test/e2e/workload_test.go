@@ -3,6 +3,8 @@ package e2e
 import (
 	"fmt"
 
+	"github.com/flotilla-dev/flotilla/test/integration/framework"
+
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 	appsv1 "k8s.io/api/apps/v1"
@@ -58,27 +60,6 @@ spec:
 `, namespace, image)
 }
 
-// externalPlacement selects one namespace, with all it holds, for every
-// member, rolled out by update runs.
-func externalPlacement(name, namespace string) string {
-	return fmt.Sprintf(`
-apiVersion: placement.kubernetes-fleet.io/v1beta1
-kind: ClusterResourcePlacement
-metadata:
-  name: %s
-spec:
-  resourceSelectors:
-    - group: ""
-      kind: Namespace
-      name: %s
-      version: v1
-  policy:
-    placementType: PickAll
-  strategy:
-    type: External
-`, name, namespace)
-}
-
 // twoStages updates staging, then both canary members at once, without gates.
 const twoStages = `
 apiVersion: placement.kubernetes-fleet.io/v1beta1
@@ -97,19 +78,6 @@ spec:
           environment: canary
       maxConcurrency: 2
 `
-
-func updateRun(name, crp, index, strategy string) string {
-	return fmt.Sprintf(`
-apiVersion: placement.kubernetes-fleet.io/v1beta1
-kind: ClusterStagedUpdateRun
-metadata:
-  name: %s
-spec:
-  placementName: %s
-  resourceSnapshotIndex: "%s"
-  stagedRolloutStrategyName: %s
-`, name, crp, index, strategy)
-}
 
 // deploymentOn returns "<ready replicas>/<replicas> Available=<status>" for
 // a Deployment on a member, or "" if it does not exist there.
@@ -141,12 +109,12 @@ var _ = Describe("A Deployment and a Service rolled out through two stages", Ord
 
 	It("runs on every member, its pods ready, once the run succeeds", func() {
 		apply(webApp(ns, "nginx:1.27"))
-		apply(externalPlacement(crp, ns))
+		apply(framework.ExternalPlacementYAML(crp, ns, framework.PickAll))
 		apply(twoStages)
 		Eventually(func() error {
 			return hub.Get(ctx, client.ObjectKey{Name: crp + "-0-snapshot"}, &placementv1beta1.ClusterResourceSnapshot{})
 		}).WithTimeout(timeout).WithPolling(interval).Should(Succeed())
-		apply(updateRun("web-run", crp, "0", "two-stages"))
+		apply(framework.UpdateRunYAML("web-run", crp, "0", "two-stages"))
 		waitForRun("web-run", placementv1beta1.StagedUpdateRunConditionSucceeded, metav1.ConditionTrue, "UpdateRunSucceeded")
 
 		for _, m := range memberNames {

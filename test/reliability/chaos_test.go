@@ -7,6 +7,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/flotilla-dev/flotilla/test/integration/framework"
+
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 )
@@ -57,7 +59,7 @@ var _ = Describe("Hub agent and member agent crashes at random points", Ordered,
 		for i := 1; i <= n; i++ {
 			apps = append(apps, fmt.Sprintf("chaos-%d", i))
 			runs = append(runs, fmt.Sprintf("chaos-%d-run", i))
-			manifests = append(manifests, app(apps[i-1], "v1", pickAll))
+			manifests = append(manifests, app(apps[i-1], "v1", framework.PickAll))
 		}
 		By(fmt.Sprintf("placing %d apps on the three members", n))
 		apply(manifests...)
@@ -78,7 +80,7 @@ var _ = Describe("Hub agent and member agent crashes at random points", Ordered,
 		})
 		var runManifests []string
 		for i := range runs {
-			runManifests = append(runManifests, updateRun(runs[i], apps[i], "0", "chaos"))
+			runManifests = append(runManifests, framework.UpdateRunYAML(runs[i], apps[i], "0", "chaos"))
 		}
 		By(fmt.Sprintf("starting %d update runs at once", n))
 		start := time.Now()

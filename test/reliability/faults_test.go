@@ -5,6 +5,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/flotilla-dev/flotilla/test/integration/framework"
+
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 	corev1 "k8s.io/api/core/v1"
@@ -84,11 +86,11 @@ type waitingRun struct {
 // the run, and returns once the run waits after its first stage.
 func startWaitingRun(name string) *waitingRun {
 	GinkgoHelper()
-	apply(waitStrategy, app(name, "v1", pickAll))
+	apply(waitStrategy, app(name, "v1", framework.PickAll))
 	w := &waitingRun{name: name, before: waitForBindings(len(members), name)}
 	w.audit = startAudit(name)
 	w.start = time.Now()
-	apply(updateRun(name+"-run", name, "0", "waiting"))
+	apply(framework.UpdateRunYAML(name+"-run", name, "0", "waiting"))
 	waitForTimedWait(name + "-run")
 	return w
 }
@@ -164,7 +166,7 @@ var _ = Describe("A member API server down for a while", Ordered, func() {
 	It("shows its cluster stuck with the cause, leaves the other clusters alone and completes once it is back", func() {
 		// down-app reaches member1 in the run's last stage; down-other never
 		// goes there.
-		apply(waitStrategy, app(down, "v1", pickAll), app(other, "v1", pickFixed("member2", "member3")))
+		apply(waitStrategy, app(down, "v1", framework.PickAll), app(other, "v1", framework.PickFixed("member2", "member3")))
 		before := waitForBindings(len(members), down)
 		for k, v := range waitForBindings(2, other) {
 			before[k] = v
@@ -176,7 +178,7 @@ var _ = Describe("A member API server down for a while", Ordered, func() {
 		By(fmt.Sprintf("stopping member1's kube-apiserver for %s", *memberDown))
 		stoppedAt := time.Now()
 		Expect(fleet.StopProcess("member1-apiserver")).To(Succeed())
-		apply(updateRun(down+"-run", down, "0", "waiting"), updateRun(other+"-run", other, "0", "waiting"))
+		apply(framework.UpdateRunYAML(down+"-run", down, "0", "waiting"), framework.UpdateRunYAML(other+"-run", other, "0", "waiting"))
 
 		waitForRuns(other + "-run")
 		otherDone := time.Since(stoppedAt)
@@ -235,11 +237,11 @@ var _ = Describe("A member agent killed mid-apply", Ordered, func() {
 	AfterAll(func() { cleanUp([]string{name + "-run"}, []string{name}) })
 
 	It("applies everything once it is back, deleting nothing", func() {
-		apply(directStrategy, manyConfigMaps(name, midApplyObjects, pickFixed("member2")))
+		apply(directStrategy, manyConfigMaps(name, midApplyObjects, framework.PickFixed("member2")))
 		before := waitForBindings(1, name)
 		audit := startAudit(name)
 		start := time.Now()
-		apply(updateRun(name+"-run", name, "0", "direct"))
+		apply(framework.UpdateRunYAML(name+"-run", name, "0", "direct"))
 
 		By("killing member2's agent once the first object has appeared")
 		list := &corev1.ConfigMapList{}
@@ -276,6 +278,6 @@ func manyConfigMaps(name string, n int, policy string) string {
 	for i := range n {
 		fmt.Fprintf(&b, "---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm-%04d\n  namespace: %s\n  labels:\n    midapply: \"true\"\ndata:\n  key: v1\n", i, name)
 	}
-	b.WriteString(placement(name, policy))
+	b.WriteString("---\n" + framework.ExternalPlacementYAML(name, name, policy))
 	return b.String()
 }

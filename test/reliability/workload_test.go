@@ -15,6 +15,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	placementv1beta1 "github.com/flotilla-dev/flotilla/apis/placement/v1beta1"
+	"github.com/flotilla-dev/flotilla/test/integration/framework"
 )
 
 // settingsNames are the config maps of every app: a member that applied an
@@ -29,55 +30,8 @@ func app(name, value, policy string) string {
 	for _, cm := range settingsNames {
 		fmt.Fprintf(&b, "---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: %s\n  namespace: %s\ndata:\n  key: %s\n", cm, name, value)
 	}
-	b.WriteString(placement(name, policy))
+	b.WriteString("---\n" + framework.ExternalPlacementYAML(name, name, policy))
 	return b.String()
-}
-
-// placement is an External placement of namespace name, with all it holds,
-// onto the members picked by policy.
-func placement(name, policy string) string {
-	return fmt.Sprintf(`---
-apiVersion: placement.kubernetes-fleet.io/v1beta1
-kind: ClusterResourcePlacement
-metadata:
-  name: %s
-spec:
-  resourceSelectors:
-    - group: ""
-      kind: Namespace
-      name: %s
-      version: v1
-  policy:
-%s
-  strategy:
-    type: External
-`, name, name, indent(policy, "    "))
-}
-
-// pickAll is the placement policy picking every member.
-const pickAll = "placementType: PickAll"
-
-// pickFixed is the placement policy picking the named members.
-func pickFixed(clusters ...string) string {
-	return "placementType: PickFixed\nclusterNames: [" + strings.Join(clusters, ", ") + "]"
-}
-
-func indent(s, prefix string) string {
-	return prefix + strings.ReplaceAll(s, "\n", "\n"+prefix)
-}
-
-// updateRun is a run rolling snapshot index of placement crp out with strategy.
-func updateRun(name, crp, index, strategy string) string {
-	return fmt.Sprintf(`---
-apiVersion: placement.kubernetes-fleet.io/v1beta1
-kind: ClusterStagedUpdateRun
-metadata:
-  name: %s
-spec:
-  placementName: %s
-  resourceSnapshotIndex: "%s"
-  stagedRolloutStrategyName: %s
-`, name, crp, index, strategy)
 }
 
 // apply applies YAML documents to the hub with kubectl.
