@@ -85,7 +85,7 @@ func (f *fleet) healthProblem(cluster string) string {
 	if c == nil || c.Status == metav1.ConditionTrue {
 		return ""
 	}
-	return fmt.Sprintf("member cluster %s is %s: %s: %s", cluster, c.Type+"="+string(c.Status), c.Reason, c.Message)
+	return fmt.Sprintf("member cluster %s is %s=%s: %s: %s", cluster, c.Type, c.Status, c.Reason, c.Message)
 }
 
 // execute drives the run in its state: Run (or no state) moves stage after
