@@ -48,7 +48,7 @@ type options struct {
 	applierWorkers int
 	runs           int
 	calObjects     int
-	calWriters     int
+	calWriters     string
 	setupTimeout   time.Duration
 	phaseTimeout   time.Duration
 }
@@ -71,8 +71,8 @@ func main() {
 	flag.DurationVar(&o.failureRetry, "failure-retry", 2*time.Second, "How long after a simulated failure the member agent retries.")
 	flag.IntVar(&o.applierWorkers, "applier-workers", 4, "Workers of the simulated work applier.")
 	flag.IntVar(&o.runs, "runs", 0, "Most update runs unfinished at once (0: all N).")
-	flag.IntVar(&o.calObjects, "calibration-objects", 500, "Objects per calibration step.")
-	flag.IntVar(&o.calWriters, "calibration-writers", 4, "Concurrent writers during calibration.")
+	flag.IntVar(&o.calObjects, "calibration-objects", 500, "Objects (cluster updates) per calibration round.")
+	flag.StringVar(&o.calWriters, "calibration-writers", "4,16", "Concurrent writers of each calibration round, comma-separated; the bound uses the fastest round.")
 	flag.DurationVar(&o.setupTimeout, "setup-timeout", 5*time.Minute, "Limit of each setup wait (join, snapshots, bindings).")
 	flag.DurationVar(&o.phaseTimeout, "phase-timeout", 15*time.Minute, "Limit of each rollout phase.")
 	// The harness's own controller-runtime logs (heartbeats, informers):
@@ -94,6 +94,13 @@ func run(o options) error {
 	if err != nil {
 		return err
 	}
+	calWriters, err := parseWriters(o.calWriters)
+	if err != nil {
+		return fmt.Errorf("--calibration-writers: %w", err)
+	}
+	if o.calObjects < 1 {
+		return fmt.Errorf("--calibration-objects must be at least 1, got %d", o.calObjects)
+	}
 	if o.failureRate < 0 || o.failureRate > 1 {
 		return fmt.Errorf("--failure-rate must be within 0..1, got %v", o.failureRate)
 	}
@@ -107,7 +114,7 @@ func run(o options) error {
 	results := Results{Started: time.Now(), HubAgentArgs: o.hubAgentArgs, ApplyDelay: o.applyDelay.String(), FailureRate: o.failureRate}
 	var errs []error
 	for _, size := range sizes {
-		res, err := runSize(ctx, o, size[0], size[1])
+		res, err := runSize(ctx, o, calWriters, size[0], size[1])
 		if err != nil {
 			res.Problems = append(res.Problems, err.Error())
 			errs = append(errs, fmt.Errorf("%dx%d: %w", size[0], size[1], err))
@@ -144,7 +151,7 @@ type sizeRun struct {
 
 // runSize measures one fleet size on a fresh hub and stops everything it
 // started before it returns.
-func runSize(ctx context.Context, o options, n, m int) (res SizeResult, err error) {
+func runSize(ctx context.Context, o options, calWriters []int, n, m int) (res SizeResult, err error) {
 	res = SizeResult{Placements: n, Clusters: m}
 	dir := filepath.Join(filepath.Dir(o.out), fmt.Sprintf("%dx%d", n, m))
 	if err := os.MkdirAll(dir, 0o755); err != nil {
@@ -174,7 +181,7 @@ func runSize(ctx context.Context, o options, n, m int) (res SizeResult, err erro
 	}
 
 	logf("%dx%d: calibrating the API server's write rate", n, m)
-	if res.Calibration, err = calibrate(ctx, driver, o.calObjects, o.calWriters); err != nil {
+	if res.Calibration, err = calibrate(ctx, driver, o.calObjects, calWriters); err != nil {
 		return res, err
 	}
 	s.writeRate = res.Calibration.WritesPerSecond

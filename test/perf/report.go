@@ -22,7 +22,10 @@ const (
 	// spec (snapshot name, state Bound), (2) the work generator's create or
 	// update of the cluster's Work, (3) the member agent's Work status write
 	// once applied, and (4) the work generator's binding status write that
-	// reports the Work applied and available, which the run waits for.
+	// reports the Work applied and available, which the run waits for. The
+	// calibration times these very four writes, on objects of the scenario's
+	// shape and size (see calibrationRound), so the bound is the time the API
+	// server alone needs for them.
 	minWritesPerClusterUpdate = 4
 	// minWritesPerRunPerStage: a run writes its status at least when a stage
 	// starts its clusters and when the stage is done.
@@ -217,8 +220,15 @@ func isReadKey(k string) bool {
 func printSize(w io.Writer, r SizeResult) {
 	fmt.Fprintf(w, "\n=== %d placements x %d clusters ===\n", r.Placements, r.Clusters)
 	c := r.Calibration
-	fmt.Fprintf(w, "calibration (%d objects, %d writers): ConfigMap create %.0f/s, update %.0f/s; Work create %.0f/s, status %.0f/s; all writes %.0f/s\n",
-		c.Objects, c.Writers, c.ConfigMapCreate, c.ConfigMapUpdate, c.WorkCreate, c.WorkStatusUpdate, c.WritesPerSecond)
+	writers := make([]string, len(c.Rounds))
+	for i, round := range c.Rounds {
+		writers[i] = strconv.Itoa(round.Writers)
+	}
+	fmt.Fprintf(w, "calibration (%d objects; best of %s writers: %d, %.0f writes/s):\n", c.Objects, strings.Join(writers, ", "), c.Writers, c.WritesPerSecond)
+	for _, round := range c.Rounds {
+		fmt.Fprintf(w, "  %d writers: binding spec %.0f/s, Work update %.0f/s, Work status %.0f/s, binding status %.0f/s; all %.0f/s\n",
+			round.Writers, round.BindingSpec, round.WorkUpdate, round.WorkStatus, round.BindingStatus, round.WritesPerSecond)
+	}
 	fmt.Fprintf(w, "setup: members joined in %.1fs, placements scheduled at snapshot 0 in %.1fs\n\n", r.JoinSeconds, r.SetupSecs)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "phase\truns ok\tprep s\twall s\tp50 s\tp90 s\tp99 s\tmax s\twrites\twrites/upd\tagent w/upd\t409s\tagent CPU s\tagent RSS MiB\tapiserver CPU s\tetcd CPU s\tharness CPU s\tbound s\tp90/bound\twall/bound\t")
