@@ -154,6 +154,7 @@ func calibrationRound(ctx context.Context, c client.Client, round, k, writers in
 			b.Spec.State = placementv1beta1.BindingStateBound
 			b.Spec.ResourceSnapshotName = newSnapshot
 			b.Spec.ApplyStrategy = runApplyStrategy()
+			metav1.SetMetaDataAnnotation(&b.ObjectMeta, placementv1beta1.BindingUpdateRunAnnotation, calibrationNamespace+"-run")
 			return c.Update(ctx, b)
 		}},
 		{&r.WorkUpdate, func(i int) error {

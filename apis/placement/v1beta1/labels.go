@@ -82,6 +82,11 @@ const (
 	CRPGenerationAnnotation = fleetPrefix + "CRP-generation"
 	// PreviousBindingStateAnnotation remembers whether an Unscheduled binding was Bound or Scheduled before.
 	PreviousBindingStateAnnotation = fleetPrefix + "previous-binding-state"
+	// BindingUpdateRunAnnotation names, on a binding, the update run that
+	// last bound it to a resource snapshot (the key approval requests carry
+	// as TargetUpdateRunLabel). The update run sets it with the binding's
+	// spec; the work generator names the run in RolloutStarted from it.
+	BindingUpdateRunAnnotation = TargetUpdateRunLabel
 )
 
 // Finalizers.

@@ -199,11 +199,10 @@ func (p *pass) executeStage(ctx context.Context, f *fleet, cfg *placementv1beta1
 			if err := p.confirmPreempted(ctx, b, target, c, s); err != nil {
 				return false, err
 			}
+			inFlight++
 			continue // the cache had not seen our own write yet
 		}
-		if !p.inSync(b, target) {
-			// Another controller changed the binding's spec (the scheduler
-			// records a new decision): the rollout goes on at the new generation.
+		if heldBack(b) {
 			if err := p.startCluster(ctx, b, target); err != nil {
 				return false, err
 			}
@@ -367,12 +366,13 @@ func (p *pass) specInSync(b *placementv1beta1.ClusterResourceBinding, target str
 		equality.Semantic.DeepEqual(b.Spec.ApplyStrategy, p.run.Status.ApplyStrategy)
 }
 
-// inSync reports whether a binding's spec is in sync and its RolloutStarted
-// is current, so that the work generator acts on it.
-func (p *pass) inSync(b *placementv1beta1.ClusterResourceBinding, target string) bool {
+// heldBack reports whether RolloutStarted is False at the binding's
+// generation: a rollout controller held the binding back before its
+// placement's strategy became External, and the work generator goes by that
+// until a run says otherwise.
+func heldBack(b *placementv1beta1.ClusterResourceBinding) bool {
 	started := b.GetCondition(string(placementv1beta1.ResourceBindingRolloutStarted))
-	return p.specInSync(b, target) &&
-		started != nil && started.Status == metav1.ConditionTrue && started.ObservedGeneration == b.Generation
+	return started != nil && started.Status == metav1.ConditionFalse && started.ObservedGeneration == b.Generation
 }
 
 // confirmPreempted fails the run when another run moved a binding this run
@@ -392,22 +392,26 @@ func (p *pass) confirmPreempted(ctx context.Context, b *placementv1beta1.Cluster
 	return fail("%s", msg)
 }
 
-// startCluster binds a cluster to the run's snapshot and marks the rollout
-// started at the binding's new generation, so the work generator acts on it.
+// startCluster binds a cluster to the run's snapshot, naming the run in
+// the binding's annotation. Under the External strategy the binding is the
+// decision: the work generator writes the Works, and RolloutStarted True at
+// the binding's new generation with its status. Only a binding held back
+// with RolloutStarted False at its generation needs that written here.
 func (p *pass) startCluster(ctx context.Context, b *placementv1beta1.ClusterResourceBinding, target string) error {
-	if b.Spec.State != placementv1beta1.BindingStateBound || b.Spec.ResourceSnapshotName != target ||
-		!equality.Semantic.DeepEqual(b.Spec.ApplyStrategy, p.run.Status.ApplyStrategy) {
+	if !p.specInSync(b, target) {
 		b.Spec.State = placementv1beta1.BindingStateBound
 		b.Spec.ResourceSnapshotName = target
 		b.Spec.ApplyStrategy = p.run.Status.ApplyStrategy.DeepCopy()
+		metav1.SetMetaDataAnnotation(&b.ObjectMeta, placementv1beta1.BindingUpdateRunAnnotation, p.run.Name)
 		if err := p.r.client.Update(ctx, b); err != nil {
 			return fmt.Errorf("binding cluster %q to %q: %w", b.Spec.TargetCluster, target, err)
 		}
-	}
-	started := b.GetCondition(string(placementv1beta1.ResourceBindingRolloutStarted))
-	if started != nil && started.Status == metav1.ConditionTrue && started.ObservedGeneration == b.Generation {
 		return nil
 	}
+	if !heldBack(b) {
+		return nil
+	}
+	meta.RemoveStatusCondition(&b.Status.Conditions, string(placementv1beta1.ResourceBindingRolloutStarted))
 	meta.SetStatusCondition(&b.Status.Conditions, metav1.Condition{
 		Type:               string(placementv1beta1.ResourceBindingRolloutStarted),
 		Status:             metav1.ConditionTrue,

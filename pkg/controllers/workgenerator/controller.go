@@ -2,7 +2,9 @@
 // rollout has started it writes one Work per resource snapshot of the bound
 // group into the target cluster's hub namespace, fleet-member-<cluster>, and
 // reports what the member agent says about those Works in the binding's
-// status. Works of Unscheduled bindings stay until the binding is deleted
+// status. Under the External strategy an update run's binding of a cluster
+// is itself the decision to roll out: the work generator then writes
+// RolloutStarted with that status (see decide). Works of Unscheduled bindings stay until the binding is deleted
 // (or the cluster leaves); a deleted binding goes only after its Works are
 // gone. After writing the Works of a new binding generation it waits briefly
 // for the member agent's first report (DefaultReportWait), so that one
@@ -54,6 +56,7 @@ func NewReconciler(c client.Client) *Reconciler {
 // +kubebuilder:rbac:groups=placement.kubernetes-fleet.io,resources=clusterresourcebindings,verbs=get;list;watch;update;patch
 // +kubebuilder:rbac:groups=placement.kubernetes-fleet.io,resources=clusterresourcebindings/status,verbs=get;update;patch
 // +kubebuilder:rbac:groups=placement.kubernetes-fleet.io,resources=clusterresourcesnapshots,verbs=get;list;watch
+// +kubebuilder:rbac:groups=placement.kubernetes-fleet.io,resources=clusterresourceplacements,verbs=get;list;watch
 // +kubebuilder:rbac:groups=placement.kubernetes-fleet.io,resources=works,verbs=get;list;watch;create;update;patch;delete
 // +kubebuilder:rbac:groups=cluster.kubernetes-fleet.io,resources=memberclusters,verbs=get;list;watch
 // +kubebuilder:rbac:groups="",resources=namespaces,verbs=get;list;watch
@@ -107,17 +110,20 @@ func (r *Reconciler) Reconcile(ctx context.Context, req reconcile.Request) (reco
 
 	// A Bound binding is placed as its spec says once the rollout has
 	// decided about its current generation.
-	started := rolloutDecision(b)
+	d, err := r.decide(ctx, b)
+	if err != nil {
+		return reconcile.Result{}, err
+	}
 	switch {
-	case started == nil:
+	case d.started == nil:
 		// The rollout's write of RolloutStarted brings the binding back.
 		log.V(2).Info("Waiting for the rollout to decide about the binding's generation", "generation", b.Generation)
 		return reconcile.Result{}, nil
 	case target.problem != "":
 		// The MemberCluster or namespace watch brings the binding back.
 		log.V(2).Info("Not writing Works", "reason", target.problem)
-		return reconcile.Result{}, r.writeStatus(ctx, b, computeStatus(b, outcome{failure: target.problem}))
-	case started.Status == metav1.ConditionFalse:
+		return reconcile.Result{}, r.writeStatus(ctx, b, computeStatus(b, outcome{failure: target.problem, started: d.implied}))
+	case d.started.Status == metav1.ConditionFalse:
 		return reconcile.Result{}, r.observe(ctx, b,
 			"The rollout has not started on the cluster yet; its Works stay at the resources placed before")
 	}
@@ -127,6 +133,7 @@ func (r *Reconciler) Reconcile(ctx context.Context, req reconcile.Request) (reco
 		// Our cache has not caught up with a write; the retry reads again.
 		return reconcile.Result{}, err
 	}
+	o.started = d.implied
 	status := computeStatus(b, o)
 	if err == nil {
 		// The member agent's first report on Works just written usually
@@ -143,16 +150,6 @@ func (r *Reconciler) Reconcile(ctx context.Context, req reconcile.Request) (reco
 		return reconcile.Result{}, statusErr
 	}
 	return reconcile.Result{}, err
-}
-
-// rolloutDecision returns the binding's RolloutStarted condition when it is
-// True or False at the binding's current generation, and nil otherwise.
-func rolloutDecision(b *placementv1beta1.ClusterResourceBinding) *metav1.Condition {
-	c := b.GetCondition(string(placementv1beta1.ResourceBindingRolloutStarted))
-	if c == nil || c.ObservedGeneration != b.Generation || c.Status == metav1.ConditionUnknown {
-		return nil
-	}
-	return c
 }
 
 // cluster is what the work generator needs to know about a target cluster.

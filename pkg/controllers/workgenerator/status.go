@@ -38,7 +38,8 @@ const (
 
 // computeStatus returns the binding's new status after a pass with outcome
 // o. Every condition it writes carries the binding's generation;
-// RolloutStarted, which the rollout writes, is kept as it is.
+// RolloutStarted, which the rollout writes, is kept as it is, unless o says
+// the decision is implied: then it is True at the binding's generation.
 //
 //   - Overridden is always True: there are no override types yet.
 //   - WorkSynchronized is False (SyncWorkFailed, or WorkNotSynchronizedYet
@@ -60,6 +61,12 @@ func computeStatus(b *placementv1beta1.ClusterResourceBinding, o outcome) placem
 		}
 	}
 
+	if o.started {
+		// Removed first, so that the transition time says when this
+		// generation's rollout started.
+		meta.RemoveStatusCondition(&st.Conditions, string(placementv1beta1.ResourceBindingRolloutStarted))
+		meta.SetStatusCondition(&st.Conditions, *impliedStart(b))
+	}
 	set(placementv1beta1.ResourceBindingOverridden, metav1.ConditionTrue, placementv1beta1.BindingOverrideNotSpecifiedReason, noOverrideMessage)
 	switch {
 	case o.failure != "":

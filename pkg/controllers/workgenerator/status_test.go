@@ -26,6 +26,12 @@ var (
 	availableCond      = bcond(placementv1beta1.ResourceBindingAvailable, metav1.ConditionTrue, placementv1beta1.BindingAllWorkAvailableReason, allAvailableMessage)
 )
 
+// stale is c observed at an older generation of the binding.
+func stale(c metav1.Condition) metav1.Condition {
+	c.ObservedGeneration = 2
+	return c
+}
+
 func TestComputeStatus(t *testing.T) {
 	failedApply := cond(placementv1beta1.WorkConditionTypeApplied, metav1.ConditionFalse, placementv1beta1.ManifestApplyFailedReason, 4)
 	failedApply.Message = "admission webhook denied the request"
@@ -54,6 +60,25 @@ func TestComputeStatus(t *testing.T) {
 				rolloutStartedCond, overriddenCond,
 				bcond(placementv1beta1.ResourceBindingWorkSynchronized, metav1.ConditionFalse, placementv1beta1.BindingSyncWorkFailedReason,
 					"Failed to synchronize the work to the latest: creating Work fleet-member-member1/crp-work: boom"),
+			}},
+		},
+		"an implied decision writes RolloutStarted at the binding's generation with the report": {
+			old:     []metav1.Condition{stale(rolloutStartedCond), stale(availableCond)},
+			outcome: outcome{started: true, works: []*placementv1beta1.Work{work("crp-work", 2, appliedAndAvailable(2)...)}},
+			want: placementv1beta1.ResourceBindingStatus{Conditions: []metav1.Condition{
+				bcond(placementv1beta1.ResourceBindingRolloutStarted, metav1.ConditionTrue, placementv1beta1.BindingRolloutStartedReason,
+					"Detected the new changes on the resources and started the rollout process, resourceSnapshotIndex: 1, updateRun: "),
+				overriddenCond, syncedCond, appliedCond, availableCond,
+			}},
+		},
+		"an implied decision is written with a failed sync too": {
+			outcome: outcome{started: true, failure: "MemberCluster \"member1\" is leaving the fleet"},
+			want: placementv1beta1.ResourceBindingStatus{Conditions: []metav1.Condition{
+				bcond(placementv1beta1.ResourceBindingRolloutStarted, metav1.ConditionTrue, placementv1beta1.BindingRolloutStartedReason,
+					"Detected the new changes on the resources and started the rollout process, resourceSnapshotIndex: 1, updateRun: "),
+				overriddenCond,
+				bcond(placementv1beta1.ResourceBindingWorkSynchronized, metav1.ConditionFalse, placementv1beta1.BindingSyncWorkFailedReason,
+					"Failed to synchronize the work to the latest: MemberCluster \"member1\" is leaving the fleet"),
 			}},
 		},
 		"a Work waiting for its snapshots is not synchronized yet": {

@@ -31,6 +31,10 @@ type outcome struct {
 	// wrote is true when the pass created or updated a Work, so that the
 	// member agent's report on it is to come.
 	wrote bool
+	// started is true when the rollout's decision is implied (see decide):
+	// the status written says RolloutStarted True at the binding's
+	// generation too.
+	started bool
 }
 
 // transientError marks an error that only says our cache is behind our own

@@ -31,7 +31,9 @@ const targetClusterIndex = "workgenerator.spec.targetCluster"
 // parent-resource-binding label names; to resource snapshots coming or going,
 // mapped to the bindings bound to their group; and to member clusters and
 // their hub namespaces appearing, leaving or going, mapped to the bindings
-// that target them.
+// that target them; and to a placement's rollout strategy type changing
+// (External implies the rollout's decision, see decide), mapped to its
+// bindings.
 func (r *Reconciler) SetupWithManager(mgr ctrl.Manager) error {
 	r.reader = mgr.GetAPIReader()
 	if err := mgr.GetFieldIndexer().IndexField(context.Background(), &placementv1beta1.ClusterResourceBinding{}, targetClusterIndex,
@@ -51,6 +53,8 @@ func (r *Reconciler) SetupWithManager(mgr ctrl.Manager) error {
 			builder.WithPredicates(updatePredicate(func(_, _ client.Object) bool { return true }))).
 		Watches(&placementv1beta1.ClusterResourceSnapshot{}, handler.EnqueueRequestsFromMapFunc(r.bindingsOfSnapshot),
 			builder.WithPredicates(updatePredicate(func(_, _ client.Object) bool { return false }))).
+		Watches(&placementv1beta1.ClusterResourcePlacement{}, handler.EnqueueRequestsFromMapFunc(r.bindingsOfPlacement),
+			builder.WithPredicates(updatePredicate(strategyTypeChanged), createOrDeleteIgnored())).
 		Watches(&clusterv1beta1.MemberCluster{}, handler.EnqueueRequestsFromMapFunc(r.bindingsOfCluster),
 			builder.WithPredicates(updatePredicate(deletionStarted))).
 		Watches(&corev1.Namespace{}, handler.EnqueueRequestsFromMapFunc(r.bindingsOfNamespace),
@@ -82,6 +86,23 @@ func bindingChanged(old, new client.Object) bool {
 		o.DeletionTimestamp.IsZero() != n.DeletionTimestamp.IsZero() ||
 		!maps.Equal(o.Labels, n.Labels) ||
 		!equality.Semantic.DeepEqual(o.GetCondition(started), n.GetCondition(started))
+}
+
+// createOrDeleteIgnored drops creates and deletes: a placement's creation
+// or deletion comes to its bindings through their own events.
+func createOrDeleteIgnored() predicate.Funcs {
+	return predicate.Funcs{
+		CreateFunc: func(event.CreateEvent) bool { return false },
+		DeleteFunc: func(event.DeleteEvent) bool { return false },
+	}
+}
+
+// strategyTypeChanged passes placement updates that change the rollout
+// strategy's type.
+func strategyTypeChanged(old, new client.Object) bool {
+	o, ok1 := old.(*placementv1beta1.ClusterResourcePlacement)
+	n, ok2 := new.(*placementv1beta1.ClusterResourcePlacement)
+	return !ok1 || !ok2 || o.Spec.Strategy.Type != n.Spec.Strategy.Type
 }
 
 // deletionStarted passes the update that marks an object for deletion.
@@ -128,6 +149,23 @@ func (r *Reconciler) bindingsOfSnapshot(ctx context.Context, obj client.Object) 
 		b := &list.Items[i]
 		if b.Spec.State == placementv1beta1.BindingStateBound && b.Spec.ResourceSnapshotName == master {
 			reqs = append(reqs, reconcile.Request{NamespacedName: types.NamespacedName{Name: b.Name}})
+		}
+	}
+	return reqs
+}
+
+// bindingsOfPlacement maps a placement to its Bound bindings.
+func (r *Reconciler) bindingsOfPlacement(ctx context.Context, obj client.Object) []reconcile.Request {
+	list := &placementv1beta1.ClusterResourceBindingList{}
+	if err := r.client.List(ctx, list, client.UnsafeDisableDeepCopy,
+		client.MatchingLabels{placementv1beta1.PlacementTrackingLabel: obj.GetName()}); err != nil {
+		ctrl.LoggerFrom(ctx).Error(err, "Listing the bindings of a placement", "placement", obj.GetName())
+		return nil
+	}
+	var reqs []reconcile.Request
+	for i := range list.Items {
+		if list.Items[i].Spec.State == placementv1beta1.BindingStateBound {
+			reqs = append(reqs, reconcile.Request{NamespacedName: types.NamespacedName{Name: list.Items[i].Name}})
 		}
 	}
 	return reqs

@@ -94,25 +94,3 @@ func TestMemberOfNamespace(t *testing.T) {
 		})
 	}
 }
-
-func TestRolloutDecision(t *testing.T) {
-	tests := map[string]struct {
-		conds []metav1.Condition
-		want  bool
-	}{
-		"no RolloutStarted":                      {},
-		"True at the binding's generation":       {conds: []metav1.Condition{rolloutStartedCond}, want: true},
-		"False at the binding's generation":      {conds: []metav1.Condition{bcond(placementv1beta1.ResourceBindingRolloutStarted, metav1.ConditionFalse, placementv1beta1.BindingRolloutNotStartedYetReason, "held")}, want: true},
-		"Unknown at the binding's generation":    {conds: []metav1.Condition{bcond(placementv1beta1.ResourceBindingRolloutStarted, metav1.ConditionUnknown, "Pending", "")}},
-		"True at an older generation is no news": {conds: []metav1.Condition{func() metav1.Condition { c := rolloutStartedCond; c.ObservedGeneration = 2; return c }()}},
-	}
-	for name, tc := range tests {
-		t.Run(name, func(t *testing.T) {
-			b := boundBinding("crp", 1, 3)
-			b.Status.Conditions = tc.conds
-			if got := rolloutDecision(b) != nil; got != tc.want {
-				t.Errorf("rolloutDecision != nil is %v, want %v", got, tc.want)
-			}
-		})
-	}
-}

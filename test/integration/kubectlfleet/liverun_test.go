@@ -69,12 +69,10 @@ var _ = Describe("An update run gated before and after its stage, driven with ku
 			b := &placementv1beta1.ClusterResourceBinding{}
 			g.Expect(k8sClient.Get(ctx, client.ObjectKey{Name: placement + "-" + cluster}, b)).To(Succeed())
 			g.Expect(b.Spec.State).To(Equal(placementv1beta1.BindingStateBound))
-			started := b.GetCondition(string(placementv1beta1.ResourceBindingRolloutStarted))
-			g.Expect(started).NotTo(BeNil())
-			g.Expect(started.ObservedGeneration).To(Equal(b.Generation))
+			g.Expect(b.Annotations).To(HaveKeyWithValue(placementv1beta1.BindingUpdateRunAnnotation, run))
 			// What the work generator reports once the member applied everything.
 			for _, t := range []placementv1beta1.ResourceBindingConditionType{
-				placementv1beta1.ResourceBindingOverridden, placementv1beta1.ResourceBindingWorkSynchronized,
+				placementv1beta1.ResourceBindingRolloutStarted, placementv1beta1.ResourceBindingOverridden, placementv1beta1.ResourceBindingWorkSynchronized,
 				placementv1beta1.ResourceBindingApplied, placementv1beta1.ResourceBindingAvailable,
 			} {
 				meta.SetStatusCondition(&b.Status.Conditions, metav1.Condition{Type: string(t), Status: metav1.ConditionTrue, Reason: "Simulated", ObservedGeneration: b.Generation})

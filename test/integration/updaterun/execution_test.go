@@ -254,6 +254,41 @@ var _ = Describe("Stage execution", func() {
 		Expect(runCondition(a, succeededC)(Default)).To(beCondition(metav1.ConditionFalse, placementv1beta1.UpdateRunFailedReason))
 	})
 
+	It("takes over a binding a rolling update held back at the run's snapshot by marking its rollout started", func() {
+		const crp, run = "held", "held-run"
+		placementFixture{name: crp, clusters: []string{"member2"}}.create()
+		createStrategy("held", placementv1beta1.StageConfig{Name: "staging", LabelSelector: staging})
+
+		By("holding member2 back at index 1 the way the rollout controller does")
+		Eventually(func(g Gomega) {
+			b := getBinding(g, crp, "member2")
+			b.Spec.State = placementv1beta1.BindingStateBound
+			b.Spec.ResourceSnapshotName = crp + "-1-snapshot"
+			b.Spec.ApplyStrategy = &placementv1beta1.ApplyStrategy{
+				Type: placementv1beta1.ApplyStrategyTypeClientSideApply, ComparisonOption: placementv1beta1.ComparisonOptionTypePartialComparison,
+				WhenToApply: placementv1beta1.WhenToApplyTypeAlways, WhenToTakeOver: placementv1beta1.WhenToTakeOverTypeAlways,
+			}
+			g.Expect(k8sClient.Update(ctx, b)).To(Succeed())
+			meta.SetStatusCondition(&b.Status.Conditions, metav1.Condition{
+				Type: string(placementv1beta1.ResourceBindingRolloutStarted), Status: metav1.ConditionFalse,
+				Reason: placementv1beta1.BindingRolloutNotStartedYetReason, Message: "held", ObservedGeneration: b.Generation,
+			})
+			g.Expect(k8sClient.Status().Update(ctx, b)).To(Succeed())
+		}).WithTimeout(timeout).WithPolling(interval).Should(Succeed())
+		generation := getBinding(Default, crp, "member2").Generation
+
+		By("starting a run to the same index: the spec is in sync, so only RolloutStarted is written")
+		startRun(run, crp, "1", "held", "")
+		eventually(func(g Gomega) *metav1.Condition {
+			return getBinding(g, crp, "member2").GetCondition(string(placementv1beta1.ResourceBindingRolloutStarted))
+		}).Should(And(beCondition(metav1.ConditionTrue, placementv1beta1.BindingRolloutStartedReason, "resourceSnapshotIndex: 1, updateRun: "+run),
+			HaveField("ObservedGeneration", generation)))
+		Expect(getBinding(Default, crp, "member2").Generation).To(Equal(generation), "the spec was not written")
+
+		makeAvailable(crp, "member2")
+		eventually(runSucceeded(run)).Should(beCondition(metav1.ConditionTrue, placementv1beta1.UpdateRunSucceededReason))
+	})
+
 	It("with the ReportDiff apply strategy, counts a cluster done once its binding reports DiffReported at its generation", func() {
 		const crp, run = "reportdiff", "reportdiff-run"
 		placementFixture{name: crp, clusters: []string{"member2"}, applyStrategy: &placementv1beta1.ApplyStrategy{Type: placementv1beta1.ApplyStrategyTypeReportDiff}}.create()

@@ -227,9 +227,12 @@ func makeAvailable(crp, cluster string) {
 	}).WithTimeout(timeout).WithPolling(interval).Should(Succeed())
 }
 
+// setAvailable writes what the work generator reports once the member
+// applied everything, RolloutStarted included (it writes that itself for
+// External placements).
 func setAvailable(b *placementv1beta1.ClusterResourceBinding) {
 	for _, t := range []placementv1beta1.ResourceBindingConditionType{
-		placementv1beta1.ResourceBindingOverridden, placementv1beta1.ResourceBindingWorkSynchronized,
+		placementv1beta1.ResourceBindingRolloutStarted, placementv1beta1.ResourceBindingOverridden, placementv1beta1.ResourceBindingWorkSynchronized,
 		placementv1beta1.ResourceBindingApplied, placementv1beta1.ResourceBindingAvailable,
 	} {
 		meta.SetStatusCondition(&b.Status.Conditions, metav1.Condition{Type: string(t), Status: metav1.ConditionTrue, Reason: "Simulated", ObservedGeneration: b.Generation})
@@ -245,8 +248,8 @@ func approve(name string) {
 }
 
 // memberSimulator reports the bound clusters of placements labelled with
-// autoAvailableLabel Available once their rollout started at the binding's
-// generation.
+// autoAvailableLabel Available at the binding's generation, as the work
+// generator and the member agent would.
 type memberSimulator struct {
 	client client.Client
 }
@@ -268,9 +271,7 @@ func (m *memberSimulator) Reconcile(ctx context.Context, req reconcile.Request) 
 	if err := m.client.Get(ctx, reqs[0].NamespacedName, crp); err != nil || crp.Labels[autoAvailableLabel] != "true" {
 		return reconcile.Result{}, client.IgnoreNotFound(err)
 	}
-	started := b.GetCondition(string(placementv1beta1.ResourceBindingRolloutStarted))
-	available := b.GetCondition(string(placementv1beta1.ResourceBindingAvailable))
-	if started == nil || started.ObservedGeneration != b.Generation || (available != nil && available.ObservedGeneration == b.Generation) {
+	if available := b.GetCondition(string(placementv1beta1.ResourceBindingAvailable)); available != nil && available.ObservedGeneration == b.Generation {
 		return reconcile.Result{}, nil
 	}
 	setAvailable(b)

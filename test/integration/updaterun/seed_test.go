@@ -81,11 +81,11 @@ var _ = Describe("The tutorial's staged rollout", Ordered, func() {
 		Expect(out).To(ContainSubstring("waitTime: 1h0m0s"))
 		Expect(out).To(ContainSubstring("clusters: []"))
 
-		By("binding member2 with RolloutStarted at its generation, and nothing else yet")
+		By("binding member2, naming the run, and leaving its status to the work generator")
 		b := getBinding(Default, crp, "member2")
 		Expect(b.Spec.ApplyStrategy).To(Equal(run.Status.ApplyStrategy))
-		Expect(b.GetCondition("RolloutStarted")).To(And(HaveField("Status", metav1.ConditionTrue), HaveField("ObservedGeneration", b.Generation),
-			HaveField("Message", ContainSubstring("updateRun: example-run"))))
+		Expect(b.Annotations).To(HaveKeyWithValue(placementv1beta1.BindingUpdateRunAnnotation, "example-run"))
+		Expect(b.Status.Conditions).To(BeEmpty())
 		Consistently(boundTo(crp, "member3")).WithTimeout(time.Second).WithPolling(interval).Should(Equal("Scheduled@"))
 
 		Expect(run.Status.StagesStatus[1].Clusters[0].ClusterName).To(Equal("member3"), "canary is sorted by the order label")

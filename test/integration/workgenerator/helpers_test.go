@@ -128,7 +128,12 @@ func bindingName(crp, cluster string) string {
 // strategy. It does not write RolloutStarted.
 func createBoundBinding(crp, cluster string, index int, strategy *placementv1beta1.ApplyStrategy) string {
 	GinkgoHelper()
-	b := &placementv1beta1.ClusterResourceBinding{
+	return createBinding(newBoundBinding(crp, cluster, index, strategy))
+}
+
+// newBoundBinding is the binding createBoundBinding creates.
+func newBoundBinding(crp, cluster string, index int, strategy *placementv1beta1.ApplyStrategy) *placementv1beta1.ClusterResourceBinding {
+	return &placementv1beta1.ClusterResourceBinding{
 		ObjectMeta: metav1.ObjectMeta{
 			Name:   bindingName(crp, cluster),
 			Labels: map[string]string{placementv1beta1.PlacementTrackingLabel: crp},
@@ -142,9 +147,29 @@ func createBoundBinding(crp, cluster string, index int, strategy *placementv1bet
 			ApplyStrategy:                strategy,
 		},
 	}
+}
+
+// createBinding creates b and lets it go when the spec ends.
+func createBinding(b *placementv1beta1.ClusterResourceBinding) string {
+	GinkgoHelper()
 	Expect(k8sClient.Create(ctx, b)).To(Succeed())
 	DeferCleanup(func() { forgetBinding(b.Name) })
 	return b.Name
+}
+
+// createPlacement creates a placement named crp with the rollout strategy
+// type; the work generator only reads that type.
+func createPlacement(crp string, strategy placementv1beta1.RolloutStrategyType) {
+	GinkgoHelper()
+	p := &placementv1beta1.ClusterResourcePlacement{
+		ObjectMeta: metav1.ObjectMeta{Name: crp},
+		Spec: placementv1beta1.PlacementSpec{
+			ResourceSelectors: []placementv1beta1.ResourceSelectorTerm{{Version: "v1", Kind: "Namespace", Name: crp}},
+			Strategy:          placementv1beta1.RolloutStrategy{Type: strategy},
+		},
+	}
+	Expect(k8sClient.Create(ctx, p)).To(Succeed())
+	DeferCleanup(func() { Expect(client.IgnoreNotFound(k8sClient.Delete(ctx, p))).To(Succeed()) })
 }
 
 // forgetBinding deletes a binding and lets it go without waiting for its Works.

@@ -58,6 +58,60 @@ var _ = Describe("Work generator", func() {
 		}))
 	})
 
+	It("under the External strategy, places what the update run bound and says the rollout started with the member's report, in one status write", func() {
+		createPlacement(crp, placementv1beta1.ExternalRolloutStrategyType)
+		createSnapshot(crp, 0, -1, 1, "test-cm")
+		bound := newBoundBinding(crp, cluster, 0, nil)
+		bound.Annotations = map[string]string{placementv1beta1.BindingUpdateRunAnnotation: "example-run"}
+		b := createBinding(bound)
+		seen := watchConditions(b)
+
+		By("writing the Work without RolloutStarted from anyone else")
+		Eventually(workNames(cluster)).WithTimeout(timeout).WithPolling(interval).Should(Equal([]string{crp + "-work"}))
+		reportWork(cluster, crp+"-work", appliedAndAvailable)
+		Eventually(conditionsOf(b)).WithTimeout(timeout).WithPolling(interval).Should(Equal(appliedAndReported))
+		Expect(seen()).To(Equal([]map[string]string{{}, appliedAndReported}))
+		binding := getBinding(Default, b)
+		Expect(binding.GetCondition(string(placementv1beta1.ResourceBindingRolloutStarted))).To(And(
+			HaveField("ObservedGeneration", binding.Generation),
+			HaveField("Message", "Detected the new changes on the resources and started the rollout process, resourceSnapshotIndex: 0, updateRun: example-run"),
+		))
+
+		By("placing a new generation the run binds, naming the new run")
+		createSnapshot(crp, 1, -1, 1, "test-cm")
+		updateBinding(b, false, func(binding *placementv1beta1.ClusterResourceBinding) {
+			binding.Spec.ResourceSnapshotName = masterName(crp, 1)
+			binding.Annotations[placementv1beta1.BindingUpdateRunAnnotation] = "example-run-2"
+		})
+		Eventually(worksOf(cluster)).WithTimeout(timeout).WithPolling(interval).Should(HaveKeyWithValue(crp+"-work",
+			expectedWork(b, crp, 1, "", manifestsAt(1, "test-cm")...)))
+		reportWork(cluster, crp+"-work", appliedAndAvailable)
+		Eventually(func(g Gomega) *metav1.Condition {
+			return getBinding(g, b).GetCondition(string(placementv1beta1.ResourceBindingAvailable))
+		}).WithTimeout(timeout).WithPolling(interval).Should(HaveField("ObservedGeneration", getBinding(Default, b).Generation))
+		Expect(getBinding(Default, b).GetCondition(string(placementv1beta1.ResourceBindingRolloutStarted))).To(
+			HaveField("Message", HaveSuffix("resourceSnapshotIndex: 1, updateRun: example-run-2")))
+	})
+
+	It("under the RollingUpdate strategy, waits for the rollout controller's RolloutStarted", func() {
+		createPlacement(crp, placementv1beta1.RollingUpdateRolloutStrategyType)
+		createSnapshot(crp, 0, -1, 1, "test-cm")
+		b := createBoundBinding(crp, cluster, 0, nil)
+		Eventually(func(g Gomega) bool {
+			return controllerutil.ContainsFinalizer(getBinding(g, b), placementv1beta1.WorkFinalizer)
+		}).WithTimeout(timeout).WithPolling(interval).Should(BeTrue())
+		Consistently(workNames(cluster)).WithTimeout(holdFor).WithPolling(interval).Should(BeEmpty())
+
+		By("placing it once the placement turns External")
+		Eventually(func(g Gomega) {
+			p := &placementv1beta1.ClusterResourcePlacement{}
+			g.Expect(k8sClient.Get(ctx, types.NamespacedName{Name: crp}, p)).To(Succeed())
+			p.Spec.Strategy.Type = placementv1beta1.ExternalRolloutStrategyType
+			g.Expect(k8sClient.Update(ctx, p)).To(Succeed())
+		}).WithTimeout(timeout).WithPolling(interval).Should(Succeed())
+		Eventually(workNames(cluster)).WithTimeout(timeout).WithPolling(interval).Should(Equal([]string{crp + "-work"}))
+	})
+
 	It("waits for the rollout to decide about the binding's generation", func() {
 		createSnapshot(crp, 0, -1, 1, "test-cm")
 		createSnapshot(crp, 1, -1, 1, "test-cm")
