@@ -47,6 +47,7 @@ type options struct {
 	failureRetry   time.Duration
 	applierWorkers int
 	runs           int
+	phaseRuns      int
 	calObjects     int
 	calWriters     string
 	setupTimeout   time.Duration
@@ -71,6 +72,7 @@ func main() {
 	flag.DurationVar(&o.failureRetry, "failure-retry", 2*time.Second, "How long after a simulated failure the member agent retries.")
 	flag.IntVar(&o.applierWorkers, "applier-workers", 4, "Workers of the simulated work applier.")
 	flag.IntVar(&o.runs, "runs", 0, "Most update runs unfinished at once (0: all N).")
+	flag.IntVar(&o.phaseRuns, "phase-runs", 0, "Placements that get an update run in each phase, the first ones by name (0: all N); the others keep their bindings and snapshots.")
 	flag.IntVar(&o.calObjects, "calibration-objects", 500, "Objects (cluster updates) per calibration round.")
 	flag.StringVar(&o.calWriters, "calibration-writers", "4,16", "Concurrent writers of each calibration round, comma-separated; the bound uses the fastest round.")
 	flag.DurationVar(&o.setupTimeout, "setup-timeout", 5*time.Minute, "Limit of each setup wait (join, snapshots, bindings).")
@@ -254,7 +256,7 @@ func runSize(ctx context.Context, o options, calWriters []int, n, m int) (res Si
 			}
 			prep = time.Since(start)
 		}
-		logf("%dx%d: phase %s: creating %d update runs", n, m, ph.name, n)
+		logf("%dx%d: phase %s: creating %d update runs", n, m, ph.name, s.runsPerPhase())
 		p, err := s.phase(ctx, ph.name, ph.index+1, ph.index)
 		p.PrepSeconds = prep.Seconds()
 		res.Phases = append(res.Phases, p)
@@ -313,10 +315,20 @@ func (s *sizeRun) measure(ctx context.Context) (measurement, error) {
 	}, nil
 }
 
-// phase creates a run (number seq) of every placement at index, waits for
-// them and measures.
+// runsPerPhase is how many placements get a run in each phase.
+func (s *sizeRun) runsPerPhase() int {
+	if s.o.phaseRuns > 0 && s.o.phaseRuns < s.n {
+		return s.o.phaseRuns
+	}
+	return s.n
+}
+
+// phase creates a run (number seq) of each of the first runsPerPhase
+// placements at index, waits for them and their placements' status, and
+// measures.
 func (s *sizeRun) phase(ctx context.Context, name string, seq, index int) (PhaseResult, error) {
-	p := PhaseResult{Name: name, Runs: s.n, ClusterUpdates: s.n * s.m, MinWrites: minWrites(s.n, s.m)}
+	k := s.runsPerPhase()
+	p := PhaseResult{Name: name, Runs: k, ClusterUpdates: k * s.m, MinWrites: minWrites(k, s.m)}
 	before, err := s.measure(ctx)
 	if err != nil {
 		return p, err
@@ -325,7 +337,14 @@ func (s *sizeRun) phase(ctx context.Context, name string, seq, index int) (Phase
 	if limit <= 0 || limit > s.n {
 		limit = s.n
 	}
-	names, runErr := startRuns(ctx, s.driver, s.tracker, s.n, seq, index, limit, s.o.phaseTimeout)
+	names, runErr := startRuns(ctx, s.driver, s.tracker, k, seq, index, limit, s.o.phaseTimeout)
+	runsDone := time.Now()
+	if runErr == nil {
+		runErr = s.changed.waitUntil(ctx, fmt.Sprintf("placements available at snapshot %d", index), s.o.setupTimeout, func() (bool, string) {
+			return placementsSettled(ctx, s.reader, k, s.m, index)
+		})
+		p.SettleSeconds = time.Since(runsDone).Seconds()
+	}
 	after, err := s.measure(ctx)
 	if err != nil {
 		return p, errors.Join(runErr, err)

@@ -63,6 +63,11 @@ type PhaseResult struct {
 	// WallSeconds runs from the first run's creation to the last one's
 	// Succeeded condition.
 	WallSeconds float64 `json:"wallSeconds"`
+	// SettleSeconds runs from the last run's Succeeded condition to every
+	// placement's status showing the phase's resource index available on
+	// all clusters. The phase's writes are counted until then, so that the
+	// placement status writes the rollout causes all count.
+	SettleSeconds float64 `json:"settleSeconds"`
 	// Latency is per run, from the create call to the informer seeing
 	// Succeeded; TransitionLatency ends at the condition's
 	// lastTransitionTime instead (one-second resolution).
@@ -231,14 +236,14 @@ func printSize(w io.Writer, r SizeResult) {
 	}
 	fmt.Fprintf(w, "setup: members joined in %.1fs, placements scheduled at snapshot 0 in %.1fs\n\n", r.JoinSeconds, r.SetupSecs)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "phase\truns ok\tprep s\twall s\tp50 s\tp90 s\tp99 s\tmax s\twrites\twrites/upd\tagent w/upd\t409s\tagent CPU s\tagent RSS MiB\tapiserver CPU s\tetcd CPU s\tharness CPU s\tbound s\tp90/bound\twall/bound\t")
+	fmt.Fprintln(tw, "phase\truns ok\tprep s\twall s\tsettle s\tp50 s\tp90 s\tp99 s\tmax s\twrites\twrites/upd\tagent w/upd\t409s\tagent CPU s\tagent RSS MiB\tapiserver CPU s\tetcd CPU s\tharness CPU s\tbound s\tp90/bound\twall/bound\t")
 	for _, p := range r.Phases {
 		agentPerUpdate := 0.0
 		if p.ClusterUpdates > 0 {
 			agentPerUpdate = p.WritesByWriter["hub-agent"] / float64(p.ClusterUpdates)
 		}
-		fmt.Fprintf(tw, "%s\t%d/%d\t%.1f\t%.1f\t%.2f\t%.2f\t%.2f\t%.2f\t%.0f\t%.1f\t%.1f\t%.0f\t%.1f\t%.0f\t%.1f\t%.1f\t%.1f\t%.2f\t%.1f\t%.1f\t\n",
-			p.Name, p.Succeeded, p.Runs, p.PrepSeconds, p.WallSeconds, p.Latency.P50, p.Latency.P90, p.Latency.P99, p.Latency.Max,
+		fmt.Fprintf(tw, "%s\t%d/%d\t%.1f\t%.1f\t%.1f\t%.2f\t%.2f\t%.2f\t%.2f\t%.0f\t%.1f\t%.1f\t%.0f\t%.1f\t%.0f\t%.1f\t%.1f\t%.1f\t%.2f\t%.1f\t%.1f\t\n",
+			p.Name, p.Succeeded, p.Runs, p.PrepSeconds, p.WallSeconds, p.SettleSeconds, p.Latency.P50, p.Latency.P90, p.Latency.P99, p.Latency.Max,
 			p.Writes, p.WritesPerClusterUpdate, agentPerUpdate, p.Conflicts, p.HubAgentCPUSeconds, p.HubAgentPeakRSSMiB,
 			p.APIServerCPUSeconds, p.EtcdCPUSeconds, p.HarnessCPUSeconds, p.BoundSeconds, p.P90OverBound, p.WallOverBound)
 	}

@@ -185,6 +185,24 @@ func placementsReady(ctx context.Context, r client.Reader, n, m, index int) (boo
 		fmt.Sprintf("%d/%d placements at snapshot index %d, %d/%d with bindings for all %d clusters", snapshots, n, index, scheduled, n, m)
 }
 
+// placementsSettled reports whether every placement's status shows resource
+// index rolled out and available on all m clusters.
+func placementsSettled(ctx context.Context, r client.Reader, n, m, index int) (bool, string) {
+	settled := 0
+	for i := range n {
+		crp := &placementv1beta1.ClusterResourcePlacement{}
+		if err := r.Get(ctx, client.ObjectKey{Name: placementName(i)}, crp); err != nil {
+			continue
+		}
+		available := crp.GetCondition(string(placementv1beta1.ClusterResourcePlacementAvailable))
+		if crp.Status.ObservedResourceIndex == strconv.Itoa(index) && len(crp.Status.PerClusterPlacementStatuses) == m &&
+			available != nil && available.Status == metav1.ConditionTrue && available.ObservedGeneration == crp.Generation {
+			settled++
+		}
+	}
+	return settled == n, fmt.Sprintf("%d/%d placements available at snapshot index %d", settled, n, index)
+}
+
 // runRecord is what the harness saw of one update run.
 type runRecord struct {
 	created  time.Time
@@ -326,6 +344,7 @@ func watchScenario(ctx context.Context, c cache.Cache, tracker *runTracker) (*no
 	n := newNotifier()
 	for _, obj := range []client.Object{
 		&clusterv1beta1.MemberCluster{}, &placementv1beta1.ClusterResourceSnapshot{}, &placementv1beta1.ClusterResourceBinding{},
+		&placementv1beta1.ClusterResourcePlacement{},
 	} {
 		inf, err := c.GetInformer(ctx, obj)
 		if err != nil {

@@ -20,6 +20,7 @@ import (
 
 	placementv1beta1 "github.com/flotilla-dev/flotilla/apis/placement/v1beta1"
 	"github.com/flotilla-dev/flotilla/pkg/selection"
+	"github.com/flotilla-dev/flotilla/pkg/util/cacheindex"
 	"github.com/flotilla-dev/flotilla/pkg/util/handlers"
 )
 
@@ -27,7 +28,7 @@ import (
 // placement's status is recomputed. A rollout changes every binding's status
 // several times; collected over this delay, a placement's status is written
 // once per burst rather than once per binding write.
-const bindingStatusDelay = time.Second
+const bindingStatusDelay = 3 * time.Second
 
 // Reconciler reconciles ClusterResourcePlacements.
 type Reconciler struct {
@@ -146,6 +147,9 @@ func (r *Reconciler) cleanUp(ctx context.Context, crp *placementv1beta1.ClusterR
 // changes, to changes of the snapshots it owns and of the bindings whose
 // progress it reports, and to changes of the hub objects placements select.
 func (r *Reconciler) SetupWithManager(mgr ctrl.Manager) error {
+	if err := cacheindex.AddPlacement(context.Background(), mgr.GetFieldIndexer(), &placementv1beta1.ClusterResourceBinding{}, &placementv1beta1.ClusterSchedulingPolicySnapshot{}, &placementv1beta1.ClusterResourceSnapshot{}); err != nil {
+		return err
+	}
 	return ctrl.NewControllerManagedBy(mgr).
 		Named("placement").
 		For(&placementv1beta1.ClusterResourcePlacement{}, builder.WithPredicates(predicate.GenerationChangedPredicate{})).

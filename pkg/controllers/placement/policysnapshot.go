@@ -15,6 +15,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
 
 	placementv1beta1 "github.com/flotilla-dev/flotilla/apis/placement/v1beta1"
+	"github.com/flotilla-dev/flotilla/pkg/util/cacheindex"
 )
 
 // defaultRevisionHistoryLimit is how many snapshots of each kind a placement
@@ -116,7 +117,7 @@ func (r *Reconciler) ensurePolicySnapshot(ctx context.Context, crp *placementv1b
 		return nil, err
 	}
 	list := &placementv1beta1.ClusterSchedulingPolicySnapshotList{}
-	if err := r.client.List(ctx, list, client.MatchingLabels{placementv1beta1.PlacementTrackingLabel: crp.Name}); err != nil {
+	if err := r.client.List(ctx, list, cacheindex.InPlacement(crp.Name)); err != nil {
 		return nil, fmt.Errorf("listing policy snapshots of %q: %w", crp.Name, err)
 	}
 	existing := make([]*placementv1beta1.ClusterSchedulingPolicySnapshot, len(list.Items))

@@ -13,6 +13,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
 
 	placementv1beta1 "github.com/flotilla-dev/flotilla/apis/placement/v1beta1"
+	"github.com/flotilla-dev/flotilla/pkg/util/cacheindex"
 	"github.com/flotilla-dev/flotilla/pkg/util/resource"
 )
 
@@ -21,7 +22,7 @@ import (
 // controller wrote it wrong, or someone else did.
 func (r *Reconciler) listSnapshotGroups(ctx context.Context, crpName string) ([]*resource.SnapshotGroup, error) {
 	list := &placementv1beta1.ClusterResourceSnapshotList{}
-	if err := r.client.List(ctx, list, client.MatchingLabels{placementv1beta1.PlacementTrackingLabel: crpName}); err != nil {
+	if err := r.client.List(ctx, list, cacheindex.InPlacement(crpName)); err != nil {
 		return nil, fmt.Errorf("listing resource snapshots of %q: %w", crpName, err)
 	}
 	snapshots := make([]*placementv1beta1.ClusterResourceSnapshot, len(list.Items))

@@ -15,6 +15,7 @@ import (
 
 	placementv1beta1 "github.com/flotilla-dev/flotilla/apis/placement/v1beta1"
 	"github.com/flotilla-dev/flotilla/pkg/hubagent"
+	"github.com/flotilla-dev/flotilla/pkg/util/cacheindex"
 )
 
 func testNamespace() *unstructured.Unstructured {
@@ -57,7 +58,11 @@ func newTestReconciler(t *testing.T, limit int32) (*Reconciler, *placementv1beta
 	if limit > 0 {
 		crp.Spec.RevisionHistoryLimit = ptr.To(limit)
 	}
-	c := fake.NewClientBuilder().WithScheme(hubagent.NewScheme()).WithObjects(crp).Build()
+	builder := fake.NewClientBuilder().WithScheme(hubagent.NewScheme()).WithObjects(crp)
+	for _, i := range cacheindex.All() {
+		builder = builder.WithIndex(i.Object, i.Field, i.Extract)
+	}
+	c := builder.Build()
 	return NewReconciler(c, nil), crp
 }
 

@@ -8,9 +8,9 @@ import (
 	"k8s.io/apimachinery/pkg/api/equality"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	placementv1beta1 "github.com/flotilla-dev/flotilla/apis/placement/v1beta1"
+	"github.com/flotilla-dev/flotilla/pkg/util/cacheindex"
 )
 
 // updateStatus recomputes the placement's status from its latest policy
@@ -45,7 +45,7 @@ func (r *Reconciler) updateStatus(ctx context.Context, crp *placementv1beta1.Clu
 	}
 
 	bindings := &placementv1beta1.ClusterResourceBindingList{}
-	if err := r.client.List(ctx, bindings, client.MatchingLabels{placementv1beta1.PlacementTrackingLabel: crp.Name}); err != nil {
+	if err := r.client.List(ctx, bindings, cacheindex.InPlacement(crp.Name)); err != nil {
 		return fmt.Errorf("listing bindings of %q: %w", crp.Name, err)
 	}
 	for i := range bindings.Items {
@@ -70,17 +70,21 @@ func (r *Reconciler) reportInvalidSelectors(ctx context.Context, crp *placementv
 	return r.writeStatus(ctx, crp, status)
 }
 
-// writeStatus patches the placement's status to status when it differs.
-// Only this controller writes a placement's status, so the patch carries no
-// resource version: a status computed from a slightly stale cache is
-// corrected by the event that follows.
+// writeStatus writes status as the placement's status when it differs. It
+// is a whole-status update at the cached resource version rather than a
+// merge patch: a placement's status lists every cluster, a merge patch
+// replaces that list whole anyway, and applying a patch costs the API
+// server a JSON round trip of the stored object on top of the update. Only
+// this controller writes a placement's status, and the binding changes
+// that cause most writes are collected over bindingStatusDelay, so the
+// cache has seen the previous write by then and a conflict is rare; the
+// retry reads the placement again.
 func (r *Reconciler) writeStatus(ctx context.Context, crp *placementv1beta1.ClusterResourcePlacement, status placementv1beta1.PlacementStatus) error {
 	if equality.Semantic.DeepEqual(crp.Status, status) {
 		return nil
 	}
-	base := crp.DeepCopy()
 	crp.Status = status
-	if err := r.client.Status().Patch(ctx, crp, client.MergeFrom(base)); err != nil {
+	if err := r.client.Status().Update(ctx, crp); err != nil {
 		return fmt.Errorf("updating the status of ClusterResourcePlacement %q: %w", crp.Name, err)
 	}
 	return nil

@@ -21,6 +21,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
 	placementv1beta1 "github.com/flotilla-dev/flotilla/apis/placement/v1beta1"
+	"github.com/flotilla-dev/flotilla/pkg/util/cacheindex"
 	"github.com/flotilla-dev/flotilla/pkg/util/handlers"
 )
 
@@ -104,7 +105,7 @@ func (r *Reconciler) Reconcile(ctx context.Context, req reconcile.Request) (reco
 // listBindings returns the placement's bindings.
 func (r *Reconciler) listBindings(ctx context.Context, crp string) ([]*placementv1beta1.ClusterResourceBinding, error) {
 	list := &placementv1beta1.ClusterResourceBindingList{}
-	if err := r.client.List(ctx, list, client.MatchingLabels{placementv1beta1.PlacementTrackingLabel: crp}); err != nil {
+	if err := r.client.List(ctx, list, cacheindex.InPlacement(crp)); err != nil {
 		return nil, fmt.Errorf("listing bindings of %q: %w", crp, err)
 	}
 	out := make([]*placementv1beta1.ClusterResourceBinding, len(list.Items))
@@ -119,6 +120,9 @@ func (r *Reconciler) listBindings(ctx context.Context, crp string) ([]*placement
 // to bindings whose spec (state, snapshot, deletion) or Available condition
 // changed.
 func (r *Reconciler) SetupWithManager(mgr ctrl.Manager) error {
+	if err := cacheindex.AddPlacement(context.Background(), mgr.GetFieldIndexer(), &placementv1beta1.ClusterResourceBinding{}, &placementv1beta1.ClusterResourceSnapshot{}); err != nil {
+		return err
+	}
 	return ctrl.NewControllerManagedBy(mgr).
 		Named("rollout").
 		For(&placementv1beta1.ClusterResourcePlacement{}, builder.WithPredicates(predicate.GenerationChangedPredicate{})).

@@ -9,6 +9,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	placementv1beta1 "github.com/flotilla-dev/flotilla/apis/placement/v1beta1"
+	"github.com/flotilla-dev/flotilla/pkg/util/cacheindex"
 )
 
 // targetSnapshot returns the name of the master resource snapshot the
@@ -17,7 +18,7 @@ import (
 // "" while there is no such group or the group is not complete yet; the
 // snapshot watch brings the placement back when that changes.
 func (r *Reconciler) targetSnapshot(ctx context.Context, crp *placementv1beta1.ClusterResourcePlacement) (string, error) {
-	selector := client.MatchingLabels{placementv1beta1.PlacementTrackingLabel: crp.Name}
+	selector := client.MatchingLabels{}
 	if pinned := crp.Spec.Strategy.ResourceSnapshotIndex; pinned != nil {
 		if i, err := strconv.Atoi(*pinned); err != nil || i < 0 {
 			ctrl.LoggerFrom(ctx).Info("Not rolling out: the pinned resource snapshot index is not a number", "resourceSnapshotIndex", *pinned)
@@ -28,7 +29,7 @@ func (r *Reconciler) targetSnapshot(ctx context.Context, crp *placementv1beta1.C
 		selector[placementv1beta1.IsLatestSnapshotLabel] = "true"
 	}
 	list := &placementv1beta1.ClusterResourceSnapshotList{}
-	if err := r.client.List(ctx, list, selector); err != nil {
+	if err := r.client.List(ctx, list, cacheindex.InPlacement(crp.Name), selector); err != nil {
 		return "", fmt.Errorf("listing resource snapshots of %q: %w", crp.Name, err)
 	}
 	return completeMaster(list.Items), nil

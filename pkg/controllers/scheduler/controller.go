@@ -17,6 +17,7 @@ import (
 
 	clusterv1beta1 "github.com/flotilla-dev/flotilla/apis/cluster/v1beta1"
 	placementv1beta1 "github.com/flotilla-dev/flotilla/apis/placement/v1beta1"
+	"github.com/flotilla-dev/flotilla/pkg/util/cacheindex"
 )
 
 // Reconciler schedules ClusterResourcePlacements.
@@ -107,10 +108,8 @@ func (r *Reconciler) Reconcile(ctx context.Context, req reconcile.Request) (reco
 // one with the highest index wins.
 func (r *Reconciler) latestPolicySnapshot(ctx context.Context, crpName string) (*placementv1beta1.ClusterSchedulingPolicySnapshot, error) {
 	list := &placementv1beta1.ClusterSchedulingPolicySnapshotList{}
-	if err := r.client.List(ctx, list, client.MatchingLabels{
-		placementv1beta1.PlacementTrackingLabel: crpName,
-		placementv1beta1.IsLatestSnapshotLabel:  "true",
-	}); err != nil {
+	if err := r.client.List(ctx, list, cacheindex.InPlacement(crpName),
+		client.MatchingLabels{placementv1beta1.IsLatestSnapshotLabel: "true"}); err != nil {
 		return nil, fmt.Errorf("listing the latest policy snapshot of %q: %w", crpName, err)
 	}
 	var latest *placementv1beta1.ClusterSchedulingPolicySnapshot

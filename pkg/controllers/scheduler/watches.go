@@ -17,6 +17,7 @@ import (
 
 	clusterv1beta1 "github.com/flotilla-dev/flotilla/apis/cluster/v1beta1"
 	placementv1beta1 "github.com/flotilla-dev/flotilla/apis/placement/v1beta1"
+	"github.com/flotilla-dev/flotilla/pkg/util/cacheindex"
 	"github.com/flotilla-dev/flotilla/pkg/util/handlers"
 )
 
@@ -25,6 +26,9 @@ import (
 // member cluster changes that can change a pick: labels, taints, Joined or
 // Healthy, and deletion.
 func (r *Reconciler) SetupWithManager(mgr ctrl.Manager) error {
+	if err := cacheindex.AddPlacement(context.Background(), mgr.GetFieldIndexer(), &placementv1beta1.ClusterSchedulingPolicySnapshot{}); err != nil {
+		return err
+	}
 	r.bindingReader = mgr.GetAPIReader()
 	return ctrl.NewControllerManagedBy(mgr).
 		Named("scheduler").

@@ -45,6 +45,8 @@ type Reconciler struct {
 	stuckThreshold time.Duration
 	// ownWrites are the writes of runs the cache has not shown yet.
 	ownWrites *ownWrites
+	// spacing keeps the passes binding changes cause apart.
+	spacing *passSpacing
 }
 
 var _ reconcile.Reconciler = (*Reconciler)(nil)
@@ -53,7 +55,7 @@ var _ reconcile.Reconciler = (*Reconciler)(nil)
 // the API server directly; stuckThreshold is how long a cluster may take
 // before the run reports it stuck.
 func NewReconciler(c client.Client, apiReader client.Reader, clk clock.PassiveClock, recorder events.EventRecorder, stuckThreshold time.Duration) *Reconciler {
-	return &Reconciler{client: c, apiReader: apiReader, clock: clk, recorder: recorder, stuckThreshold: stuckThreshold, ownWrites: newOwnWrites()}
+	return &Reconciler{client: c, apiReader: apiReader, clock: clk, recorder: recorder, stuckThreshold: stuckThreshold, ownWrites: newOwnWrites(), spacing: newPassSpacing(DefaultBindingPassSpacing)}
 }
 
 // +kubebuilder:rbac:groups=placement.kubernetes-fleet.io,resources=clusterstagedupdateruns,verbs=get;list;watch;update;patch
@@ -74,6 +76,7 @@ func (r *Reconciler) Reconcile(ctx context.Context, req reconcile.Request) (reco
 	if err := r.client.Get(ctx, req.NamespacedName, run); err != nil {
 		if apierrors.IsNotFound(err) {
 			r.ownWrites.forget(req.Name)
+			r.spacing.forget(req.Name)
 		}
 		return reconcile.Result{}, client.IgnoreNotFound(err)
 	}
@@ -117,6 +120,7 @@ func (r *Reconciler) Reconcile(ctx context.Context, req reconcile.Request) (reco
 			return reconcile.Result{}, errors.Join(err, fmt.Errorf("updating the status of ClusterStagedUpdateRun %q: %w", run.Name, werr))
 		}
 		r.ownWrites.wrote(run.Name, replaced)
+		r.spacing.written(run.Name)
 	}
 	for _, e := range p.events {
 		r.recorder.Eventf(run, nil, e.kind, e.reason, e.reason, e.note)
@@ -136,6 +140,7 @@ func (r *Reconciler) cleanUp(ctx context.Context, run *placementv1beta1.ClusterS
 	}
 	forgetMetrics(run)
 	r.ownWrites.forget(run.Name)
+	r.spacing.forget(run.Name)
 	controllerutil.RemoveFinalizer(run, placementv1beta1.ClusterStagedUpdateRunFinalizer)
 	if err := r.client.Update(ctx, run); err != nil {
 		return fmt.Errorf("removing finalizer from ClusterStagedUpdateRun %q: %w", run.Name, err)

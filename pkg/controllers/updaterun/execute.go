@@ -15,6 +15,7 @@ import (
 
 	clusterv1beta1 "github.com/flotilla-dev/flotilla/apis/cluster/v1beta1"
 	placementv1beta1 "github.com/flotilla-dev/flotilla/apis/placement/v1beta1"
+	"github.com/flotilla-dev/flotilla/pkg/util/cacheindex"
 )
 
 // fleet is what a pass reads about the run's clusters.
@@ -34,7 +35,7 @@ func (p *pass) readFleet(ctx context.Context) (*fleet, error) {
 		members:  map[string]*clusterv1beta1.MemberCluster{},
 	}
 	bindings := &placementv1beta1.ClusterResourceBindingList{}
-	if err := p.r.client.List(ctx, bindings, client.MatchingLabels{placementv1beta1.PlacementTrackingLabel: p.run.Spec.PlacementName}); err != nil {
+	if err := p.r.client.List(ctx, bindings, cacheindex.InPlacement(p.run.Spec.PlacementName)); err != nil {
 		return nil, fmt.Errorf("listing bindings of %q: %w", p.run.Spec.PlacementName, err)
 	}
 	for i := range bindings.Items {

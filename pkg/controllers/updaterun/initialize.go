@@ -14,6 +14,7 @@ import (
 
 	clusterv1beta1 "github.com/flotilla-dev/flotilla/apis/cluster/v1beta1"
 	placementv1beta1 "github.com/flotilla-dev/flotilla/apis/placement/v1beta1"
+	"github.com/flotilla-dev/flotilla/pkg/util/cacheindex"
 )
 
 // waitError means initialization cannot finish yet but will once the hub
@@ -156,10 +157,8 @@ func (r *Reconciler) initialize(ctx context.Context, run *placementv1beta1.Clust
 // the scheduler has fully scheduled it.
 func (r *Reconciler) latestPolicySnapshot(ctx context.Context, crp string) (*placementv1beta1.ClusterSchedulingPolicySnapshot, error) {
 	list := &placementv1beta1.ClusterSchedulingPolicySnapshotList{}
-	if err := r.client.List(ctx, list, client.MatchingLabels{
-		placementv1beta1.PlacementTrackingLabel: crp,
-		placementv1beta1.IsLatestSnapshotLabel:  "true",
-	}); err != nil {
+	if err := r.client.List(ctx, list, cacheindex.InPlacement(crp),
+		client.MatchingLabels{placementv1beta1.IsLatestSnapshotLabel: "true"}); err != nil {
 		return nil, fmt.Errorf("listing policy snapshots of %q: %w", crp, err)
 	}
 	if len(list.Items) != 1 {
@@ -185,7 +184,7 @@ func (r *Reconciler) latestPolicySnapshot(ctx context.Context, crp string) (*pla
 // clusters to remove (Unscheduled).
 func (r *Reconciler) classifyBindings(ctx context.Context, crp, policySnapshot string) (selected, toDelete map[string]*placementv1beta1.ClusterResourceBinding, err error) {
 	list := &placementv1beta1.ClusterResourceBindingList{}
-	if err := r.client.List(ctx, list, client.MatchingLabels{placementv1beta1.PlacementTrackingLabel: crp}); err != nil {
+	if err := r.client.List(ctx, list, cacheindex.InPlacement(crp)); err != nil {
 		return nil, nil, fmt.Errorf("listing bindings of %q: %w", crp, err)
 	}
 	selected = map[string]*placementv1beta1.ClusterResourceBinding{}
@@ -213,7 +212,7 @@ func (r *Reconciler) classifyBindings(ctx context.Context, crp, policySnapshot s
 // resolveResourceSnapshot returns the resource index the run rolls out: the
 // one it names, or the latest.
 func (r *Reconciler) resolveResourceSnapshot(ctx context.Context, crp, index string) (string, error) {
-	labels := client.MatchingLabels{placementv1beta1.PlacementTrackingLabel: crp}
+	labels := client.MatchingLabels{}
 	if index != "" {
 		i, err := strconv.Atoi(index)
 		if err != nil || i < 0 {
@@ -224,7 +223,7 @@ func (r *Reconciler) resolveResourceSnapshot(ctx context.Context, crp, index str
 		labels[placementv1beta1.IsLatestSnapshotLabel] = "true"
 	}
 	list := &placementv1beta1.ClusterResourceSnapshotList{}
-	if err := r.client.List(ctx, list, labels); err != nil {
+	if err := r.client.List(ctx, list, cacheindex.InPlacement(crp), labels); err != nil {
 		return "", fmt.Errorf("listing resource snapshots of %q: %w", crp, err)
 	}
 	var master *placementv1beta1.ClusterResourceSnapshot

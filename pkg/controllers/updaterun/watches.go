@@ -18,6 +18,7 @@ import (
 
 	clusterv1beta1 "github.com/flotilla-dev/flotilla/apis/cluster/v1beta1"
 	placementv1beta1 "github.com/flotilla-dev/flotilla/apis/placement/v1beta1"
+	"github.com/flotilla-dev/flotilla/pkg/util/cacheindex"
 )
 
 // placementNameField indexes runs by the placement they roll out.
@@ -28,6 +29,9 @@ const placementNameField = "spec.placementName"
 // to everything a run waits on: its approval requests, the bindings
 // and snapshots of its placement, and member clusters leaving.
 func (r *Reconciler) SetupWithManager(mgr ctrl.Manager) error {
+	if err := cacheindex.AddPlacement(context.Background(), mgr.GetFieldIndexer(), &placementv1beta1.ClusterResourceBinding{}, &placementv1beta1.ClusterSchedulingPolicySnapshot{}, &placementv1beta1.ClusterResourceSnapshot{}); err != nil {
+		return err
+	}
 	if err := mgr.GetFieldIndexer().IndexField(context.Background(), &placementv1beta1.ClusterStagedUpdateRun{}, placementNameField,
 		func(obj client.Object) []string {
 			return []string{obj.(*placementv1beta1.ClusterStagedUpdateRun).Spec.PlacementName}
@@ -38,7 +42,7 @@ func (r *Reconciler) SetupWithManager(mgr ctrl.Manager) error {
 		Named("updaterun").
 		For(&placementv1beta1.ClusterStagedUpdateRun{}, builder.WithPredicates(predicate.Or[client.Object](r.ownWrites.arrivedPredicate(), predicate.GenerationChangedPredicate{}))).
 		Watches(&placementv1beta1.ClusterApprovalRequest{}, handler.EnqueueRequestsFromMapFunc(runOfApproval), builder.WithPredicates(approvalChanged)).
-		Watches(&placementv1beta1.ClusterResourceBinding{}, handler.EnqueueRequestsFromMapFunc(r.runsOfPlacement), builder.WithPredicates(bindingChanged)).
+		Watches(&placementv1beta1.ClusterResourceBinding{}, r.spacing.enqueueSpaced(r.runsOfPlacement), builder.WithPredicates(bindingChanged)).
 		Watches(&placementv1beta1.ClusterSchedulingPolicySnapshot{}, handler.EnqueueRequestsFromMapFunc(r.runsOfPlacement)).
 		Watches(&placementv1beta1.ClusterResourceSnapshot{}, handler.EnqueueRequestsFromMapFunc(r.runsOfPlacement), builder.WithPredicates(predicate.LabelChangedPredicate{})).
 		Watches(&clusterv1beta1.MemberCluster{}, handler.EnqueueRequestsFromMapFunc(r.activeRuns), builder.WithPredicates(clusterLeavingOrHealthChanged)).

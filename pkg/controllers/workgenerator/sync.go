@@ -15,6 +15,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
 	placementv1beta1 "github.com/flotilla-dev/flotilla/apis/placement/v1beta1"
+	"github.com/flotilla-dev/flotilla/pkg/util/cacheindex"
 )
 
 // outcome is what one pass found out about a binding's Works; the binding's
@@ -90,10 +91,8 @@ func (r *Reconciler) syncWorks(ctx context.Context, b *placementv1beta1.ClusterR
 	}
 
 	members := &placementv1beta1.ClusterResourceSnapshotList{}
-	if err := r.client.List(ctx, members, client.MatchingLabels{
-		placementv1beta1.PlacementTrackingLabel: crp,
-		placementv1beta1.ResourceIndexLabel:     master.Labels[placementv1beta1.ResourceIndexLabel],
-	}); err != nil {
+	if err := r.client.List(ctx, members, cacheindex.InPlacement(crp),
+		client.MatchingLabels{placementv1beta1.ResourceIndexLabel: master.Labels[placementv1beta1.ResourceIndexLabel]}); err != nil {
 		return failed(fmt.Errorf("listing resource snapshots of group %q: %w", master.Name, err))
 	}
 	group, missing, err := orderGroup(master, members.Items)
@@ -145,8 +144,7 @@ func (r *Reconciler) syncWorks(ctx context.Context, b *placementv1beta1.ClusterR
 // ones by name, and the names of those being deleted.
 func (r *Reconciler) listWorks(ctx context.Context, b *placementv1beta1.ClusterResourceBinding) (map[string]*placementv1beta1.Work, map[string]bool, error) {
 	list := &placementv1beta1.WorkList{}
-	if err := r.client.List(ctx, list, client.InNamespace(namespaceOf(b.Spec.TargetCluster)),
-		client.MatchingLabels{placementv1beta1.ParentBindingLabel: b.Name}); err != nil {
+	if err := r.client.List(ctx, list, client.InNamespace(namespaceOf(b.Spec.TargetCluster)), cacheindex.OfBinding(b.Name)); err != nil {
 		return nil, nil, fmt.Errorf("listing Works of ClusterResourceBinding %q: %w", b.Name, err)
 	}
 	live := map[string]*placementv1beta1.Work{}

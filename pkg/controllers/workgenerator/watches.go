@@ -20,6 +20,7 @@ import (
 
 	clusterv1beta1 "github.com/flotilla-dev/flotilla/apis/cluster/v1beta1"
 	placementv1beta1 "github.com/flotilla-dev/flotilla/apis/placement/v1beta1"
+	"github.com/flotilla-dev/flotilla/pkg/util/cacheindex"
 )
 
 // targetClusterIndex indexes bindings by spec.targetCluster in the cache.
@@ -35,6 +36,12 @@ const targetClusterIndex = "workgenerator.spec.targetCluster"
 // (External implies the rollout's decision, see decide), mapped to its
 // bindings.
 func (r *Reconciler) SetupWithManager(mgr ctrl.Manager) error {
+	if err := cacheindex.AddPlacement(context.Background(), mgr.GetFieldIndexer(), &placementv1beta1.ClusterResourceBinding{}, &placementv1beta1.ClusterResourceSnapshot{}); err != nil {
+		return err
+	}
+	if err := cacheindex.AddParentBinding(context.Background(), mgr.GetFieldIndexer()); err != nil {
+		return err
+	}
 	r.reader = mgr.GetAPIReader()
 	if err := mgr.GetFieldIndexer().IndexField(context.Background(), &placementv1beta1.ClusterResourceBinding{}, targetClusterIndex,
 		func(obj client.Object) []string {
@@ -140,7 +147,7 @@ func (r *Reconciler) bindingsOfSnapshot(ctx context.Context, obj client.Object) 
 	list := &placementv1beta1.ClusterResourceBindingList{}
 	// Only names and specs are read, so the cached objects need no copies.
 	if err := r.client.List(ctx, list, client.UnsafeDisableDeepCopy,
-		client.MatchingLabels{placementv1beta1.PlacementTrackingLabel: obj.GetLabels()[placementv1beta1.PlacementTrackingLabel]}); err != nil {
+		cacheindex.InPlacement(obj.GetLabels()[placementv1beta1.PlacementTrackingLabel])); err != nil {
 		ctrl.LoggerFrom(ctx).Error(err, "Listing the bindings of a resource snapshot's placement", "snapshot", obj.GetName())
 		return nil
 	}
@@ -158,7 +165,7 @@ func (r *Reconciler) bindingsOfSnapshot(ctx context.Context, obj client.Object) 
 func (r *Reconciler) bindingsOfPlacement(ctx context.Context, obj client.Object) []reconcile.Request {
 	list := &placementv1beta1.ClusterResourceBindingList{}
 	if err := r.client.List(ctx, list, client.UnsafeDisableDeepCopy,
-		client.MatchingLabels{placementv1beta1.PlacementTrackingLabel: obj.GetName()}); err != nil {
+		cacheindex.InPlacement(obj.GetName())); err != nil {
 		ctrl.LoggerFrom(ctx).Error(err, "Listing the bindings of a placement", "placement", obj.GetName())
 		return nil
 	}

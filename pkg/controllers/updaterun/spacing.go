@@ -1,0 +1,84 @@
+package updaterun
+
+import (
+	"context"
+	"sync"
+	"time"
+
+	"k8s.io/client-go/util/workqueue"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/event"
+	"sigs.k8s.io/controller-runtime/pkg/handler"
+	"sigs.k8s.io/controller-runtime/pkg/reconcile"
+)
+
+// DefaultBindingPassSpacing is how far apart the passes of one run that
+// binding changes cause are kept. A stage's clusters finish one after the
+// other, and every pass that sees one finish writes the run's status (a
+// large object). The first change after a quiet spell is acted on at once;
+// those that come within the spacing of the run's last status write are
+// collected into one pass when it is over.
+const DefaultBindingPassSpacing = 500 * time.Millisecond
+
+// passSpacing remembers when each run's status was last written.
+type passSpacing struct {
+	spacing time.Duration
+	now     func() time.Time
+
+	mu    sync.Mutex
+	wrote map[string]time.Time
+}
+
+func newPassSpacing(spacing time.Duration) *passSpacing {
+	return &passSpacing{spacing: spacing, now: time.Now, wrote: map[string]time.Time{}}
+}
+
+// written records a status write of the run.
+func (s *passSpacing) written(run string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.wrote[run] = s.now()
+}
+
+// forget drops a run that is gone or finished.
+func (s *passSpacing) forget(run string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	delete(s.wrote, run)
+}
+
+// delay is how long a binding change waits before the run's pass.
+func (s *passSpacing) delay(run string) time.Duration {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	last, ok := s.wrote[run]
+	if !ok {
+		return 0
+	}
+	return max(0, last.Add(s.spacing).Sub(s.now()))
+}
+
+// enqueueSpaced maps an object to runs with mapFn and enqueues each after
+// its delay.
+func (s *passSpacing) enqueueSpaced(mapFn handler.MapFunc) handler.EventHandler {
+	add := func(ctx context.Context, obj client.Object, q workqueue.TypedRateLimitingInterface[reconcile.Request]) {
+		for _, req := range mapFn(ctx, obj) {
+			if d := s.delay(req.Name); d > 0 {
+				q.AddAfter(req, d)
+			} else {
+				q.Add(req)
+			}
+		}
+	}
+	return handler.Funcs{
+		CreateFunc: func(ctx context.Context, e event.CreateEvent, q workqueue.TypedRateLimitingInterface[reconcile.Request]) {
+			add(ctx, e.Object, q)
+		},
+		UpdateFunc: func(ctx context.Context, e event.UpdateEvent, q workqueue.TypedRateLimitingInterface[reconcile.Request]) {
+			add(ctx, e.ObjectNew, q)
+		},
+		DeleteFunc: func(ctx context.Context, e event.DeleteEvent, q workqueue.TypedRateLimitingInterface[reconcile.Request]) {
+			add(ctx, e.Object, q)
+		},
+	}
+}
