@@ -70,7 +70,7 @@ func NewOptions() *Options {
 
 		ResourceChangesCollectionDuration: time.Second,
 		UpdateRunStuckThreshold:           5 * time.Minute,
-		MaxConcurrentReconciles:           1,
+		MaxConcurrentReconciles:           4,
 		APIQPS:                            250,
 		APIBurst:                          1000,
 	}

@@ -71,8 +71,13 @@ func (n *notifier) handler() toolscache.ResourceEventHandler {
 	}
 }
 
-// waitUntil re-checks done on every change until it holds, printing its
-// progress every few seconds, until timeout.
+// checkSpacing keeps waitUntil's checks apart: a check reads the whole
+// cache, and at a large size the events that trigger it never stop, so
+// checking on each would take the CPU the hub needs.
+const checkSpacing = 250 * time.Millisecond
+
+// waitUntil re-checks done on changes until it holds, at most once per
+// checkSpacing, printing its progress every few seconds, until timeout.
 func (n *notifier) waitUntil(ctx context.Context, what string, timeout time.Duration, done func() (bool, string)) error {
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
@@ -80,6 +85,7 @@ func (n *notifier) waitUntil(ctx context.Context, what string, timeout time.Dura
 	defer tick.Stop()
 	start := time.Now()
 	for {
+		checked := time.Now()
 		ok, progress := done()
 		if ok {
 			return nil
@@ -90,6 +96,10 @@ func (n *notifier) waitUntil(ctx context.Context, what string, timeout time.Dura
 		case <-n.ch:
 		case <-tick.C:
 			logf("  waiting for %s (%s, %s)", what, progress, time.Since(start).Round(time.Second))
+		}
+		select {
+		case <-ctx.Done():
+		case <-time.After(time.Until(checked.Add(checkSpacing))):
 		}
 	}
 }
@@ -159,7 +169,7 @@ func updateConfigMaps(ctx context.Context, c client.Client, n int, phase string)
 // index and bindings for all m clusters.
 func placementsReady(ctx context.Context, r client.Reader, n, m, index int) (bool, string) {
 	bindings := &placementv1beta1.ClusterResourceBindingList{}
-	if err := r.List(ctx, bindings); err != nil {
+	if err := r.List(ctx, bindings, client.UnsafeDisableDeepCopy); err != nil {
 		return false, err.Error()
 	}
 	targets := map[string]map[string]bool{}

@@ -73,8 +73,12 @@ func newBinding(placement, snapshotName, suffix string, d placementv1beta1.Clust
 
 // patch writes desired over current, failing with a conflict when current
 // is stale.
-func (r *Reconciler) patch(ctx context.Context, current, desired client.Object) error {
-	return r.client.Patch(ctx, desired, client.MergeFromWithOptions(current, client.MergeFromWithOptimisticLock{}))
+func (r *Reconciler) patch(ctx context.Context, current, desired *placementv1beta1.ClusterResourceBinding) error {
+	if err := r.client.Patch(ctx, desired, client.MergeFromWithOptions(current, client.MergeFromWithOptimisticLock{})); err != nil {
+		return err
+	}
+	r.ownWrites.updated(current.Labels[placementv1beta1.PlacementTrackingLabel], current.Name, current.ResourceVersion)
+	return nil
 }
 
 // releaseBinding removes the scheduler's finalizer from a binding, so that
@@ -102,6 +106,7 @@ func (r *Reconciler) deleteBinding(ctx context.Context, b *placementv1beta1.Clus
 	if err := r.client.Delete(ctx, b); client.IgnoreNotFound(err) != nil {
 		return fmt.Errorf("deleting ClusterResourceBinding %q: %w", b.Name, err)
 	}
+	r.ownWrites.deleted(b.Labels[placementv1beta1.PlacementTrackingLabel], b.Name)
 	return nil
 }
 
@@ -144,6 +149,7 @@ func (r *Reconciler) applyPlan(ctx context.Context, placement, snapshotName stri
 		if err := r.client.Create(ctx, b); err != nil {
 			return fmt.Errorf("creating ClusterResourceBinding %q: %w", b.Name, err)
 		}
+		r.ownWrites.created(placement, b.Name)
 		log.Info("Created binding", "binding", klog.KObj(b), "cluster", d.ClusterName)
 	}
 	return nil

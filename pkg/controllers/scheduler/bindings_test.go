@@ -15,6 +15,7 @@ import (
 
 	placementv1beta1 "github.com/flotilla-dev/flotilla/apis/placement/v1beta1"
 	"github.com/flotilla-dev/flotilla/pkg/hubagent"
+	"github.com/flotilla-dev/flotilla/pkg/util/cacheindex"
 )
 
 func TestBindingName(t *testing.T) {
@@ -75,8 +76,12 @@ func TestRandomSuffix(t *testing.T) {
 }
 
 func newFakeClient(objs ...client.Object) client.Client {
-	return fake.NewClientBuilder().WithScheme(hubagent.NewScheme()).WithObjects(objs...).
-		WithStatusSubresource(&placementv1beta1.ClusterSchedulingPolicySnapshot{}, &placementv1beta1.ClusterResourceBinding{}).Build()
+	b := fake.NewClientBuilder().WithScheme(hubagent.NewScheme()).WithObjects(objs...).
+		WithStatusSubresource(&placementv1beta1.ClusterSchedulingPolicySnapshot{}, &placementv1beta1.ClusterResourceBinding{})
+	for _, i := range cacheindex.All() {
+		b = b.WithIndex(i.Object, i.Field, i.Extract)
+	}
+	return b.Build()
 }
 
 // bindingsOf lists the bindings of placement "crp" as "name-prefix cluster state snapshot".

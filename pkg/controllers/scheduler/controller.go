@@ -9,6 +9,8 @@ import (
 	"fmt"
 	"strconv"
 
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+
 	"k8s.io/klog/v2"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -23,17 +25,20 @@ import (
 // Reconciler schedules ClusterResourcePlacements.
 type Reconciler struct {
 	client client.Client
-	// bindingReader lists bindings. SetupWithManager makes it the manager's
-	// uncached reader: a binding created in one pass must be seen by the
-	// next, or the cluster would get a second binding.
-	bindingReader client.Reader
+	// apiReader lists bindings while the cache has not shown our own
+	// writes of them (see ownWrites): a binding created in one pass must be
+	// seen by the next, or the cluster would get a second binding.
+	// SetupWithManager makes it the manager's uncached reader.
+	apiReader client.Reader
+	// ownWrites are the binding writes the cache has not shown yet.
+	ownWrites *ownWrites
 }
 
 var _ reconcile.Reconciler = (*Reconciler)(nil)
 
 // NewReconciler returns a scheduler Reconciler.
 func NewReconciler(c client.Client) *Reconciler {
-	return &Reconciler{client: c, bindingReader: c}
+	return &Reconciler{client: c, apiReader: c, ownWrites: newOwnWrites()}
 }
 
 // +kubebuilder:rbac:groups=placement.kubernetes-fleet.io,resources=clusterresourceplacements,verbs=get;list;watch;update;patch
@@ -47,6 +52,9 @@ func (r *Reconciler) Reconcile(ctx context.Context, req reconcile.Request) (reco
 	log := ctrl.LoggerFrom(ctx)
 	crp := &placementv1beta1.ClusterResourcePlacement{}
 	if err := r.client.Get(ctx, req.NamespacedName, crp); err != nil {
+		if apierrors.IsNotFound(err) {
+			r.ownWrites.forget(req.Name)
+		}
 		return reconcile.Result{}, client.IgnoreNotFound(err)
 	}
 
@@ -127,10 +135,19 @@ func (r *Reconciler) latestPolicySnapshot(ctx context.Context, crpName string) (
 	return latest, nil
 }
 
-// listBindings returns every binding of the placement.
+// listBindings returns every binding of the placement: from the cache, or
+// from the API server while the cache has not shown our own writes.
 func (r *Reconciler) listBindings(ctx context.Context, crpName string) ([]placementv1beta1.ClusterResourceBinding, error) {
 	list := &placementv1beta1.ClusterResourceBindingList{}
-	if err := r.bindingReader.List(ctx, list, client.MatchingLabels{placementv1beta1.PlacementTrackingLabel: crpName}); err != nil {
+	if err := r.client.List(ctx, list, cacheindex.InPlacement(crpName)); err != nil {
+		return nil, fmt.Errorf("listing bindings of %q: %w", crpName, err)
+	}
+	if !r.ownWrites.behind(crpName, list.Items) {
+		return list.Items, nil
+	}
+	ctrl.LoggerFrom(ctx).V(2).Info("The cache has not shown our last binding writes; listing them from the API server")
+	list = &placementv1beta1.ClusterResourceBindingList{}
+	if err := r.apiReader.List(ctx, list, client.MatchingLabels{placementv1beta1.PlacementTrackingLabel: crpName}); err != nil {
 		return nil, fmt.Errorf("listing bindings of %q: %w", crpName, err)
 	}
 	return list.Items, nil

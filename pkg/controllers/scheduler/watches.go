@@ -29,7 +29,7 @@ func (r *Reconciler) SetupWithManager(mgr ctrl.Manager) error {
 	if err := cacheindex.AddPlacement(context.Background(), mgr.GetFieldIndexer(), &placementv1beta1.ClusterSchedulingPolicySnapshot{}); err != nil {
 		return err
 	}
-	r.bindingReader = mgr.GetAPIReader()
+	r.apiReader = mgr.GetAPIReader()
 	return ctrl.NewControllerManagedBy(mgr).
 		Named("scheduler").
 		For(&placementv1beta1.ClusterResourcePlacement{}, builder.WithPredicates(updatePredicate(placementChanged))).
