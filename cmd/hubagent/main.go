@@ -73,10 +73,8 @@ func run(ctx context.Context, opts *hubagent.Options) error {
 		RetryPeriod:             &opts.RetryPeriod,
 		PprofBindAddress:        opts.PprofBindAddress,
 		Controller:              config.Controller{MaxConcurrentReconciles: opts.MaxConcurrentReconciles},
-		// No controller reads managed fields, and they are often the
-		// largest part of a binding, Work or run: caching without them
-		// saves memory (updates from the cache keep them on the server).
-		Cache: cache.Options{DefaultTransform: cache.TransformStripManagedFields()},
+		// Cached without managed fields and with shared strings.
+		Cache: cache.Options{DefaultTransform: hubagent.CacheTransform()},
 	})
 	if err != nil {
 		return fmt.Errorf("creating the manager: %w", err)

@@ -28,6 +28,9 @@ type ownWrites struct {
 
 	mu          sync.Mutex
 	byPlacement map[string]map[string]expectation
+	// swept is when expired records were last dropped: a placement whose
+	// bindings no longer change is not listed again to drop its own.
+	swept time.Time
 }
 
 // expectationTTL is how long a write is awaited in the cache.
@@ -57,6 +60,9 @@ func (o *ownWrites) expect(placement, binding string, e expectation) {
 	}
 	e.at = o.now()
 	m[binding] = e
+	if e.at.Sub(o.swept) > expectationTTL {
+		o.sweep(e.at)
+	}
 }
 
 // created records the creation of a binding.
@@ -72,6 +78,21 @@ func (o *ownWrites) updated(placement, binding, rv string) {
 // deleted records a binding's deletion.
 func (o *ownWrites) deleted(placement, binding string) {
 	o.expect(placement, binding, expectation{gone: true})
+}
+
+// sweep drops the records older than expectationTTL; o.mu is held.
+func (o *ownWrites) sweep(now time.Time) {
+	o.swept = now
+	for placement, m := range o.byPlacement {
+		for name, e := range m {
+			if now.Sub(e.at) > expectationTTL {
+				delete(m, name)
+			}
+		}
+		if len(m) == 0 {
+			delete(o.byPlacement, placement)
+		}
+	}
 }
 
 // forget drops what is recorded for a placement.

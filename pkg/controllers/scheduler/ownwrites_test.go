@@ -69,3 +69,18 @@ func TestOwnWritesForget(t *testing.T) {
 		t.Error("a forgotten placement is behind")
 	}
 }
+
+func TestOwnWritesSweep(t *testing.T) {
+	now := time.Unix(100, 0)
+	o := newOwnWrites()
+	o.now = func() time.Time { return now }
+	o.created("old", "a")
+	now = now.Add(expectationTTL + time.Second)
+	o.created("new", "b")
+	if _, ok := o.byPlacement["old"]; ok {
+		t.Error("an expired record of a placement not listed since was kept")
+	}
+	if _, ok := o.byPlacement["new"]; !ok {
+		t.Error("the new record was dropped")
+	}
+}
