@@ -84,7 +84,7 @@ func startControlPlane(ctx context.Context, crdDir, dir string) (*hub, error) {
 
 // startAgent starts bin/hubagent against the hub, without leader election,
 // with metrics and probes on free loopback ports, and waits for /readyz.
-func (h *hub) startAgent(ctx context.Context, binDir, dir string, extraArgs []string) error {
+func (h *hub) startAgent(ctx context.Context, binDir, dir string, extraArgs, extraEnv []string) error {
 	bin, err := filepath.Abs(filepath.Join(binDir, "hubagent"))
 	if err != nil {
 		return err
@@ -107,7 +107,7 @@ func (h *hub) startAgent(ctx context.Context, binDir, dir string, extraArgs []st
 		return err
 	}
 	cmd := exec.Command(bin, args...)
-	cmd.Env = append(os.Environ(), "KUBECONFIG="+h.kubeconfig)
+	cmd.Env = append(append(os.Environ(), "KUBECONFIG="+h.kubeconfig), extraEnv...)
 	cmd.Stdout, cmd.Stderr = h.agentLog, h.agentLog
 	// Its own process group, so that a Ctrl-C in the terminal reaches the
 	// harness only and the harness stops the agent in order.

@@ -42,6 +42,7 @@ type options struct {
 	crdDir         string
 	out            string
 	hubAgentArgs   stringList
+	hubAgentEnv    stringList
 	applyDelay     time.Duration
 	failureRate    float64
 	failureRetry   time.Duration
@@ -67,6 +68,7 @@ func main() {
 	flag.StringVar(&o.crdDir, "crd-dir", "config/crd/bases", "Directory of the CRDs to install on the hub.")
 	flag.StringVar(&o.out, "out", "bin/perf/results.json", "Where to write the JSON results; hub agent logs go next to it.")
 	flag.Var(&o.hubAgentArgs, "hub-agent-arg", "Extra hub agent argument, e.g. --hub-agent-arg=--max-concurrent-reconciles=4 (repeatable).")
+	flag.Var(&o.hubAgentEnv, "hub-agent-env", "Extra hub agent environment variable, e.g. --hub-agent-env=GOMEMLIMIT=300MiB (repeatable).")
 	flag.DurationVar(&o.applyDelay, "apply-delay", 0, "How long the simulated member agent takes to apply a Work.")
 	flag.Float64Var(&o.failureRate, "failure-rate", 0, "Share (0..1) of Work generations whose first apply fails; the retry succeeds.")
 	flag.DurationVar(&o.failureRetry, "failure-retry", 2*time.Second, "How long after a simulated failure the member agent retries.")
@@ -113,7 +115,7 @@ func run(o options) error {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 
-	results := Results{Started: time.Now(), HubAgentArgs: o.hubAgentArgs, ApplyDelay: o.applyDelay.String(), FailureRate: o.failureRate}
+	results := Results{Started: time.Now(), HubAgentArgs: o.hubAgentArgs, HubAgentEnv: o.hubAgentEnv, ApplyDelay: o.applyDelay.String(), FailureRate: o.failureRate}
 	var errs []error
 	for _, size := range sizes {
 		res, err := runSize(ctx, o, calWriters, size[0], size[1])
@@ -188,8 +190,8 @@ func runSize(ctx context.Context, o options, calWriters []int, n, m int) (res Si
 	}
 	s.writeRate = res.Calibration.WritesPerSecond
 
-	logf("%dx%d: starting the hub agent %s", n, m, strings.Join(o.hubAgentArgs, " "))
-	if err := h.startAgent(ctx, o.binDir, dir, o.hubAgentArgs); err != nil {
+	logf("%dx%d: starting the hub agent %s %s", n, m, strings.Join(o.hubAgentEnv, " "), strings.Join(o.hubAgentArgs, " "))
+	if err := h.startAgent(ctx, o.binDir, dir, o.hubAgentArgs, o.hubAgentEnv); err != nil {
 		return res, err
 	}
 

@@ -131,6 +131,7 @@ type SizeResult struct {
 type Results struct {
 	Started      time.Time    `json:"started"`
 	HubAgentArgs []string     `json:"hubAgentArgs,omitempty"`
+	HubAgentEnv  []string     `json:"hubAgentEnv,omitempty"`
 	ApplyDelay   string       `json:"applyDelay"`
 	FailureRate  float64      `json:"failureRate"`
 	Sizes        []SizeResult `json:"sizes"`
