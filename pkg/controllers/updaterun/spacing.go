@@ -1,15 +1,13 @@
 package updaterun
 
 import (
-	"context"
 	"sync"
 	"time"
 
-	"k8s.io/client-go/util/workqueue"
-	"sigs.k8s.io/controller-runtime/pkg/client"
-	"sigs.k8s.io/controller-runtime/pkg/event"
 	"sigs.k8s.io/controller-runtime/pkg/handler"
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
+
+	"github.com/flotilla-dev/flotilla/pkg/util/handlers"
 )
 
 // DefaultBindingPassSpacing is how far apart the passes of one run that
@@ -61,24 +59,5 @@ func (s *passSpacing) delay(run string) time.Duration {
 // enqueueSpaced maps an object to runs with mapFn and enqueues each after
 // its delay.
 func (s *passSpacing) enqueueSpaced(mapFn handler.MapFunc) handler.EventHandler {
-	add := func(ctx context.Context, obj client.Object, q workqueue.TypedRateLimitingInterface[reconcile.Request]) {
-		for _, req := range mapFn(ctx, obj) {
-			if d := s.delay(req.Name); d > 0 {
-				q.AddAfter(req, d)
-			} else {
-				q.Add(req)
-			}
-		}
-	}
-	return handler.Funcs{
-		CreateFunc: func(ctx context.Context, e event.CreateEvent, q workqueue.TypedRateLimitingInterface[reconcile.Request]) {
-			add(ctx, e.Object, q)
-		},
-		UpdateFunc: func(ctx context.Context, e event.UpdateEvent, q workqueue.TypedRateLimitingInterface[reconcile.Request]) {
-			add(ctx, e.ObjectNew, q)
-		},
-		DeleteFunc: func(ctx context.Context, e event.DeleteEvent, q workqueue.TypedRateLimitingInterface[reconcile.Request]) {
-			add(ctx, e.Object, q)
-		},
-	}
+	return handlers.EnqueueAfter(mapFn, func(req reconcile.Request) time.Duration { return s.delay(req.Name) })
 }

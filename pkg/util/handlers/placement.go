@@ -33,9 +33,16 @@ var EnqueueParentPlacement = handler.EnqueueRequestsFromMapFunc(ParentPlacement)
 // status writes of a rollout's bindings) collapse into one reconcile at the
 // end of the delay instead of one each.
 func EnqueueParentPlacementAfter(delay time.Duration) handler.EventHandler {
+	return EnqueueAfter(ParentPlacement, func(reconcile.Request) time.Duration { return delay })
+}
+
+// EnqueueAfter maps an object's events to requests with mapFn and enqueues
+// each request after the delay delayOf gives it (at once when it is not
+// positive).
+func EnqueueAfter(mapFn handler.MapFunc, delayOf func(reconcile.Request) time.Duration) handler.EventHandler {
 	add := func(ctx context.Context, obj client.Object, q workqueue.TypedRateLimitingInterface[reconcile.Request]) {
-		for _, req := range ParentPlacement(ctx, obj) {
-			q.AddAfter(req, delay)
+		for _, req := range mapFn(ctx, obj) {
+			q.AddAfter(req, delayOf(req))
 		}
 	}
 	return handler.Funcs{
