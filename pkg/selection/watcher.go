@@ -175,8 +175,11 @@ func (w *Watcher) changed(r Resource, obj any) {
 	w.mu.Lock()
 	ctx, q := w.ctx, w.queue
 	w.mu.Unlock()
+	// Read only: a placement's status lists every cluster, so copying every
+	// placement on each change of a selected object would cost more than
+	// the rest of the hub agent.
 	crps := &placementv1beta1.ClusterResourcePlacementList{}
-	if err := w.placements.List(ctx, crps); err != nil {
+	if err := w.placements.List(ctx, crps, client.UnsafeDisableDeepCopy); err != nil {
 		ctrl.LoggerFrom(ctx).Error(err, "Cannot list placements to notify of a resource change", "resource", r.GVR.String())
 		return
 	}
@@ -223,7 +226,7 @@ func (w *Watcher) kindsChanged() {
 	ctx, q := w.ctx, w.queue
 	w.mu.Unlock()
 	crps := &placementv1beta1.ClusterResourcePlacementList{}
-	if err := w.placements.List(ctx, crps); err != nil {
+	if err := w.placements.List(ctx, crps, client.UnsafeDisableDeepCopy); err != nil {
 		ctrl.LoggerFrom(ctx).Error(err, "Cannot list placements to notify of a kind change")
 		return
 	}

@@ -137,7 +137,8 @@ func (r *Reconciler) activeRuns(ctx context.Context, _ client.Object) []reconcil
 
 func (r *Reconciler) unfinishedRuns(ctx context.Context, opts ...client.ListOption) []reconcile.Request {
 	runs := &placementv1beta1.ClusterStagedUpdateRunList{}
-	if err := r.client.List(ctx, runs, opts...); err != nil {
+	// Only names and conditions are read, so the cached runs need no copies.
+	if err := r.client.List(ctx, runs, append(opts, client.UnsafeDisableDeepCopy)...); err != nil {
 		ctrl.LoggerFrom(ctx).Error(err, "Cannot list update runs to notify")
 		return nil
 	}
