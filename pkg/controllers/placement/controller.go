@@ -27,7 +27,10 @@ import (
 // bindingStatusDelay is how long a binding change waits before its
 // placement's status is recomputed. A rollout changes every binding's status
 // several times; collected over this delay, a placement's status is written
-// once per burst rather than once per binding write.
+// once per burst rather than once per binding write. A placement's status
+// lists every cluster, so its writes are the costliest a rollout makes; the
+// update run's status, not this one, is where a rollout's progress shows
+// first.
 const bindingStatusDelay = 3 * time.Second
 
 // Reconciler reconciles ClusterResourcePlacements.
