@@ -49,29 +49,13 @@ var _ = Describe("Scaling a PickFixed placement in", Ordered, func() {
 		kubectl("", "delete", "ns", ns, "--ignore-not-found")
 	})
 
-	placement := func(clusters string) string {
-		return fmt.Sprintf(`
-apiVersion: placement.kubernetes-fleet.io/v1beta1
-kind: ClusterResourcePlacement
-metadata:
-  name: %s
-spec:
-  resourceSelectors:
-    - group: ""
-      kind: Namespace
-      name: %s
-      version: v1
-  policy:
-    placementType: PickFixed
-    clusterNames: [%s]
-  strategy:
-    type: External
-`, crp, ns, clusters)
+	placement := func(clusters ...string) string {
+		return framework.ExternalPlacementYAML(crp, ns, framework.PickFixed(clusters...))
 	}
 
 	It("removes the resources from the dropped member in the deletion stage", func() {
 		apply(configApp(ns, "pinned"))
-		apply(placement("member1, member2"))
+		apply(placement("member1", "member2"))
 		apply(twoStages)
 		waitForSnapshot(crp, 0)
 		apply(framework.UpdateRunYAML("pinned-1", crp, "0", "two-stages"))
