@@ -30,7 +30,7 @@ import (
 // once per burst rather than once per binding write. A placement's status
 // lists every cluster, so its writes are the costliest a rollout makes; the
 // update run's status, not this one, is where a rollout's progress shows
-// first.
+// first. Writes that only report progress are paced further (status_pace.go).
 const bindingStatusDelay = 3 * time.Second
 
 // Reconciler reconciles ClusterResourcePlacements.
@@ -44,6 +44,9 @@ type Reconciler struct {
 	// from the API server again.
 	mu         sync.Mutex
 	selections map[string]selectionMemo
+
+	// pacer holds back status writes that only report progress.
+	pacer *statusPacer
 }
 
 // selectionMemo is a placement's last selection: taken at its generation,
@@ -59,7 +62,7 @@ var _ reconcile.Reconciler = (*Reconciler)(nil)
 // NewReconciler returns a placement Reconciler that resolves resource
 // selectors with selector.
 func NewReconciler(c client.Client, selector *selection.Selector) *Reconciler {
-	return &Reconciler{client: c, selector: selector, selections: map[string]selectionMemo{}}
+	return &Reconciler{client: c, selector: selector, selections: map[string]selectionMemo{}, pacer: newStatusPacer(time.Now)}
 }
 
 // +kubebuilder:rbac:groups=placement.kubernetes-fleet.io,resources=clusterresourceplacements,verbs=get;list;watch;update;patch
@@ -110,7 +113,8 @@ func (r *Reconciler) Reconcile(ctx context.Context, req reconcile.Request) (reco
 		freshness := r.selector.Freshness(crp.Name)
 		objs, err := r.selector.Select(ctx, crp)
 		if selection.IsInvalid(err) {
-			return reconcile.Result{}, r.reportInvalidSelectors(ctx, crp, err)
+			_, err := r.reportInvalidSelectors(ctx, crp, err)
+			return reconcile.Result{}, err
 		}
 		if err != nil {
 			return reconcile.Result{}, fmt.Errorf("selecting the resources of ClusterResourcePlacement %q: %w", crp.Name, err)
@@ -123,7 +127,8 @@ func (r *Reconciler) Reconcile(ctx context.Context, req reconcile.Request) (reco
 	}
 
 	// Users read the outcome from the placement's status.
-	return reconcile.Result{}, r.updateStatus(ctx, crp, policySnapshot)
+	hold, err := r.updateStatus(ctx, crp, policySnapshot)
+	return reconcile.Result{RequeueAfter: hold}, err
 }
 
 // cleanUp deletes the placement's snapshots and releases the placement.
@@ -194,4 +199,5 @@ func (r *Reconciler) forget(name string) {
 	delete(r.selections, name)
 	r.mu.Unlock()
 	r.selector.Forget(name)
+	r.pacer.forget(name)
 }

@@ -4,10 +4,12 @@ import (
 	"context"
 	"fmt"
 	"strconv"
+	"time"
 
 	"k8s.io/apimachinery/pkg/api/equality"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	ctrl "sigs.k8s.io/controller-runtime"
 
 	placementv1beta1 "github.com/flotilla-dev/flotilla/apis/placement/v1beta1"
 	"github.com/flotilla-dev/flotilla/pkg/util/cacheindex"
@@ -15,8 +17,9 @@ import (
 
 // updateStatus recomputes the placement's status from its latest policy
 // snapshot, its resource snapshots and its bindings, and writes it when it
-// changed.
-func (r *Reconciler) updateStatus(ctx context.Context, crp *placementv1beta1.ClusterResourcePlacement, policySnapshot *placementv1beta1.ClusterSchedulingPolicySnapshot) error {
+// changed. A positive duration is how long a progress-only write was held
+// back; the placement is due again then.
+func (r *Reconciler) updateStatus(ctx context.Context, crp *placementv1beta1.ClusterResourcePlacement, policySnapshot *placementv1beta1.ClusterSchedulingPolicySnapshot) (time.Duration, error) {
 	in := statusInputs{
 		policySnapshot: policySnapshot,
 		latestIndex:    -1,
@@ -26,7 +29,7 @@ func (r *Reconciler) updateStatus(ctx context.Context, crp *placementv1beta1.Clu
 
 	groups, err := r.listSnapshotGroups(ctx, crp.Name)
 	if err != nil {
-		return err
+		return 0, err
 	}
 	for _, g := range groups {
 		if !g.Complete() {
@@ -39,14 +42,14 @@ func (r *Reconciler) updateStatus(ctx context.Context, crp *placementv1beta1.Clu
 		}
 		ids, err := resourceIdentifiers(g)
 		if err != nil {
-			return err
+			return 0, err
 		}
 		in.resourcesOf[index] = ids
 	}
 
 	bindings := &placementv1beta1.ClusterResourceBindingList{}
 	if err := r.client.List(ctx, bindings, cacheindex.InPlacement(crp.Name)); err != nil {
-		return fmt.Errorf("listing bindings of %q: %w", crp.Name, err)
+		return 0, fmt.Errorf("listing bindings of %q: %w", crp.Name, err)
 	}
 	for i := range bindings.Items {
 		in.bindings = append(in.bindings, &bindings.Items[i])
@@ -58,7 +61,7 @@ func (r *Reconciler) updateStatus(ctx context.Context, crp *placementv1beta1.Clu
 // reportInvalidSelectors tells the user why the placement's selectors cannot
 // be resolved. Nothing is retried: a change of the placement or of the hub's
 // kinds brings the placement back.
-func (r *Reconciler) reportInvalidSelectors(ctx context.Context, crp *placementv1beta1.ClusterResourcePlacement, cause error) error {
+func (r *Reconciler) reportInvalidSelectors(ctx context.Context, crp *placementv1beta1.ClusterResourcePlacement, cause error) (time.Duration, error) {
 	status := *crp.Status.DeepCopy()
 	meta.SetStatusCondition(&status.Conditions, metav1.Condition{
 		Type:               string(placementv1beta1.ClusterResourcePlacementScheduled),
@@ -70,7 +73,8 @@ func (r *Reconciler) reportInvalidSelectors(ctx context.Context, crp *placementv
 	return r.writeStatus(ctx, crp, status)
 }
 
-// writeStatus writes status as the placement's status when it differs. It
+// writeStatus writes status as the placement's status when it differs,
+// unless the pacer holds the write back (then it returns how long). It
 // is a whole-status update at the cached resource version rather than a
 // merge patch: a placement's status lists every cluster, a merge patch
 // replaces that list whole anyway, and applying a patch costs the API
@@ -79,13 +83,18 @@ func (r *Reconciler) reportInvalidSelectors(ctx context.Context, crp *placementv
 // that cause most writes are collected over bindingStatusDelay, so the
 // cache has seen the previous write by then and a conflict is rare; the
 // retry reads the placement again.
-func (r *Reconciler) writeStatus(ctx context.Context, crp *placementv1beta1.ClusterResourcePlacement, status placementv1beta1.PlacementStatus) error {
+func (r *Reconciler) writeStatus(ctx context.Context, crp *placementv1beta1.ClusterResourcePlacement, status placementv1beta1.PlacementStatus) (time.Duration, error) {
 	if equality.Semantic.DeepEqual(crp.Status, status) {
-		return nil
+		return 0, nil
+	}
+	if hold := r.pacer.hold(crp.Name, &crp.Status, &status); hold > 0 {
+		ctrl.LoggerFrom(ctx).V(4).Info("Holding back a progress-only status write", "for", hold)
+		return hold, nil
 	}
 	crp.Status = status
 	if err := r.client.Status().Update(ctx, crp); err != nil {
-		return fmt.Errorf("updating the status of ClusterResourcePlacement %q: %w", crp.Name, err)
+		return 0, fmt.Errorf("updating the status of ClusterResourcePlacement %q: %w", crp.Name, err)
 	}
-	return nil
+	r.pacer.wrote(crp.Name)
+	return 0, nil
 }

@@ -1,0 +1,116 @@
+package placement
+
+import (
+	"sync"
+	"time"
+
+	"k8s.io/apimachinery/pkg/api/equality"
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	placementv1beta1 "github.com/flotilla-dev/flotilla/apis/placement/v1beta1"
+)
+
+// A placement's status lists every cluster, so each write of it costs the
+// API server in proportion to the fleet; during a rollout it would change
+// with every wave of clusters. Writes that only report progress are
+// therefore paced: at most one per progressInterval, which grows with the
+// number of clusters (half a second each, up to maxProgressInterval). A
+// change a user acts on is written at once: a new resource index or
+// selection, a cluster joining or leaving, a placement condition changing
+// status or reason, and any cluster condition turning False.
+const (
+	progressIntervalPerCluster = 500 * time.Millisecond
+	maxProgressInterval        = 15 * time.Second
+)
+
+// progressInterval is the least time between two progress-only writes of
+// the status of a placement on clusters clusters.
+func progressInterval(clusters int) time.Duration {
+	return min(time.Duration(clusters)*progressIntervalPerCluster, maxProgressInterval)
+}
+
+// progressOnly reports whether going from old to updated only moves the
+// rollout along: per-cluster conditions turning True or Unknown, transition
+// times, observed generations of cluster conditions, and the messages of
+// the placement's conditions (which count clusters).
+func progressOnly(old, updated *placementv1beta1.PlacementStatus) bool {
+	if old.ObservedResourceIndex != updated.ObservedResourceIndex ||
+		!equality.Semantic.DeepEqual(old.SelectedResources, updated.SelectedResources) ||
+		!sameOutcome(old.Conditions, updated.Conditions) ||
+		len(old.PerClusterPlacementStatuses) != len(updated.PerClusterPlacementStatuses) {
+		return false
+	}
+	for i := range updated.PerClusterPlacementStatuses {
+		o, u := &old.PerClusterPlacementStatuses[i], &updated.PerClusterPlacementStatuses[i]
+		if o.ClusterName != u.ClusterName {
+			return false
+		}
+		for _, c := range u.Conditions {
+			if c.Status != metav1.ConditionFalse {
+				continue
+			}
+			if prev := meta.FindStatusCondition(o.Conditions, c.Type); prev == nil || prev.Status != metav1.ConditionFalse || prev.Reason != c.Reason {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// sameOutcome reports whether two lists of placement conditions hold the
+// same types with the same status, reason and observed generation.
+func sameOutcome(old, updated []metav1.Condition) bool {
+	if len(old) != len(updated) {
+		return false
+	}
+	for _, c := range updated {
+		prev := meta.FindStatusCondition(old, c.Type)
+		if prev == nil || prev.Status != c.Status || prev.Reason != c.Reason || prev.ObservedGeneration != c.ObservedGeneration {
+			return false
+		}
+	}
+	return true
+}
+
+// statusPacer remembers when this process last wrote each placement's
+// status. After a restart nothing is remembered, so the first write of
+// each placement is never held back.
+type statusPacer struct {
+	now  func() time.Time
+	mu   sync.Mutex
+	last map[string]time.Time
+}
+
+func newStatusPacer(now func() time.Time) *statusPacer {
+	return &statusPacer{now: now, last: map[string]time.Time{}}
+}
+
+// hold returns how long the write of the placement's status from old to
+// updated should wait; zero or less means write now.
+func (p *statusPacer) hold(name string, old, updated *placementv1beta1.PlacementStatus) time.Duration {
+	if !progressOnly(old, updated) {
+		return 0
+	}
+	p.mu.Lock()
+	last, ok := p.last[name]
+	p.mu.Unlock()
+	if !ok {
+		return 0
+	}
+	return last.Add(progressInterval(len(updated.PerClusterPlacementStatuses))).Sub(p.now())
+}
+
+// wrote records a write of the placement's status.
+func (p *statusPacer) wrote(name string) {
+	p.mu.Lock()
+	p.last[name] = p.now()
+	p.mu.Unlock()
+}
+
+// forget drops a deleted placement.
+func (p *statusPacer) forget(name string) {
+	p.mu.Lock()
+	delete(p.last, name)
+	p.mu.Unlock()
+}

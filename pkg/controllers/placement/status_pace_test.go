@@ -1,0 +1,165 @@
+package placement
+
+import (
+	"testing"
+	"time"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	placementv1beta1 "github.com/flotilla-dev/flotilla/apis/placement/v1beta1"
+)
+
+// paceStatus is a placement status mid-rollout: its RolloutStarted
+// condition counts the clusters still to start, cluster a is on the new
+// index and cluster b is not started yet.
+func paceStatus() *placementv1beta1.PlacementStatus {
+	return &placementv1beta1.PlacementStatus{
+		ObservedResourceIndex: "1",
+		SelectedResources:     []placementv1beta1.ResourceIdentifier{{Version: "v1", Kind: "Namespace", Name: "app"}},
+		Conditions: []metav1.Condition{{
+			Type: string(placementv1beta1.ClusterResourcePlacementRolloutStarted), Status: metav1.ConditionUnknown,
+			Reason: "RolloutStartedUnknown", Message: "There are still 1 cluster(s) in the process", ObservedGeneration: 1,
+		}},
+		PerClusterPlacementStatuses: []placementv1beta1.PerClusterPlacementStatus{
+			{ClusterName: "a", ObservedResourceIndex: "1", Conditions: []metav1.Condition{
+				{Type: "RolloutStarted", Status: metav1.ConditionTrue, Reason: "RolloutStarted"},
+				{Type: "Available", Status: metav1.ConditionTrue, Reason: "AllWorkAreAvailable"},
+			}},
+			{ClusterName: "b", ObservedResourceIndex: "0", Conditions: []metav1.Condition{
+				{Type: "RolloutStarted", Status: metav1.ConditionUnknown, Reason: "RolloutStartedUnknown"},
+			}},
+		},
+	}
+}
+
+func TestProgressOnly(t *testing.T) {
+	tests := []struct {
+		name   string
+		change func(*placementv1beta1.PlacementStatus)
+		want   bool
+	}{
+		{
+			name: "a cluster starts and becomes available",
+			change: func(s *placementv1beta1.PlacementStatus) {
+				b := &s.PerClusterPlacementStatuses[1]
+				b.ObservedResourceIndex = "1"
+				b.Conditions = s.PerClusterPlacementStatuses[0].Conditions
+				s.Conditions[0].Message = "There are still 0 cluster(s) in the process"
+			},
+			want: true,
+		},
+		{
+			name:   "a cluster condition turns False",
+			change: func(s *placementv1beta1.PlacementStatus) { s.PerClusterPlacementStatuses[0].Conditions[1].Status = metav1.ConditionFalse },
+			want:   false,
+		},
+		{
+			name:   "a placement condition changes status",
+			change: func(s *placementv1beta1.PlacementStatus) { s.Conditions[0].Status = metav1.ConditionTrue },
+			want:   false,
+		},
+		{
+			name: "a placement condition is added",
+			change: func(s *placementv1beta1.PlacementStatus) {
+				s.Conditions = append(s.Conditions, metav1.Condition{Type: "ClusterResourcePlacementAvailable", Status: metav1.ConditionTrue, Reason: "ResourceAvailable"})
+			},
+			want: false,
+		},
+		{
+			name:   "the observed resource index moves",
+			change: func(s *placementv1beta1.PlacementStatus) { s.ObservedResourceIndex = "2" },
+			want:   false,
+		},
+		{
+			name: "the selection changes",
+			change: func(s *placementv1beta1.PlacementStatus) {
+				s.SelectedResources = append(s.SelectedResources, placementv1beta1.ResourceIdentifier{Version: "v1", Kind: "ConfigMap", Name: "cfg", Namespace: "app"})
+			},
+			want: false,
+		},
+		{
+			name:   "a cluster leaves",
+			change: func(s *placementv1beta1.PlacementStatus) { s.PerClusterPlacementStatuses = s.PerClusterPlacementStatuses[:1] },
+			want:   false,
+		},
+		{
+			name:   "a cluster is replaced by another",
+			change: func(s *placementv1beta1.PlacementStatus) { s.PerClusterPlacementStatuses[1].ClusterName = "c" },
+			want:   false,
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			old, updated := paceStatus(), paceStatus()
+			tt.change(updated)
+			if got := progressOnly(old, updated); got != tt.want {
+				t.Errorf("progressOnly() = %v, want %v", got, tt.want)
+			}
+		})
+	}
+
+	// A cluster that stays False with the same reason is progress again.
+	old, updated := paceStatus(), paceStatus()
+	old.PerClusterPlacementStatuses[0].Conditions[1].Status = metav1.ConditionFalse
+	updated.PerClusterPlacementStatuses[0].Conditions[1].Status = metav1.ConditionFalse
+	updated.PerClusterPlacementStatuses[0].Conditions[1].Message = "still failing"
+	if !progressOnly(old, updated) {
+		t.Errorf("progressOnly() = false for a cluster condition that stays False with the same reason, want true")
+	}
+}
+
+func TestStatusPacerHold(t *testing.T) {
+	start := time.Date(2026, 11, 29, 12, 0, 0, 0, time.UTC)
+	progress := func() (*placementv1beta1.PlacementStatus, *placementv1beta1.PlacementStatus) {
+		old, updated := paceStatus(), paceStatus()
+		updated.Conditions[0].Message = "There are still 0 cluster(s) in the process"
+		return old, updated
+	}
+	outcome := func() (*placementv1beta1.PlacementStatus, *placementv1beta1.PlacementStatus) {
+		old, updated := paceStatus(), paceStatus()
+		updated.Conditions[0].Status = metav1.ConditionTrue
+		return old, updated
+	}
+	tests := []struct {
+		name    string
+		written bool // the placement's status was written at start
+		elapsed time.Duration
+		change  func() (*placementv1beta1.PlacementStatus, *placementv1beta1.PlacementStatus)
+		want    time.Duration
+	}{
+		{name: "first write after a restart", change: progress, elapsed: 0, want: 0},
+		{name: "progress right after a write", written: true, change: progress, elapsed: 200 * time.Millisecond, want: 800 * time.Millisecond},
+		{name: "progress once the interval passed", written: true, change: progress, elapsed: time.Second, want: 0},
+		{name: "an outcome right after a write", written: true, change: outcome, elapsed: 0, want: 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			now := start
+			p := newStatusPacer(func() time.Time { return now })
+			if tt.written {
+				p.wrote("crp")
+			}
+			now = start.Add(tt.elapsed)
+			old, updated := tt.change()
+			// Two clusters: an interval of one second.
+			if got := max(p.hold("crp", old, updated), 0); got != tt.want {
+				t.Errorf("hold() = %v, want %v", got, tt.want)
+			}
+		})
+	}
+
+	p := newStatusPacer(func() time.Time { return start })
+	p.wrote("crp")
+	p.forget("crp")
+	if old, updated := progress(); p.hold("crp", old, updated) > 0 {
+		t.Errorf("hold() > 0 for a forgotten placement, want 0")
+	}
+}
+
+func TestProgressInterval(t *testing.T) {
+	for clusters, want := range map[int]time.Duration{0: 0, 3: 1500 * time.Millisecond, 20: 10 * time.Second, 100: 15 * time.Second, 5000: 15 * time.Second} {
+		if got := progressInterval(clusters); got != want {
+			t.Errorf("progressInterval(%d) = %v, want %v", clusters, got, want)
+		}
+	}
+}
