@@ -49,9 +49,11 @@ func TestProgressOnly(t *testing.T) {
 			want: true,
 		},
 		{
-			name:   "a cluster condition turns False",
-			change: func(s *placementv1beta1.PlacementStatus) { s.PerClusterPlacementStatuses[0].Conditions[1].Status = metav1.ConditionFalse },
-			want:   false,
+			name: "a cluster condition turns False",
+			change: func(s *placementv1beta1.PlacementStatus) {
+				s.PerClusterPlacementStatuses[0].Conditions[1].Status = metav1.ConditionFalse
+			},
+			want: false,
 		},
 		{
 			name:   "a placement condition changes status",
@@ -78,9 +80,11 @@ func TestProgressOnly(t *testing.T) {
 			want: false,
 		},
 		{
-			name:   "a cluster leaves",
-			change: func(s *placementv1beta1.PlacementStatus) { s.PerClusterPlacementStatuses = s.PerClusterPlacementStatuses[:1] },
-			want:   false,
+			name: "a cluster leaves",
+			change: func(s *placementv1beta1.PlacementStatus) {
+				s.PerClusterPlacementStatuses = s.PerClusterPlacementStatuses[:1]
+			},
+			want: false,
 		},
 		{
 			name:   "a cluster is replaced by another",
