@@ -16,6 +16,7 @@ import (
 	clusterv1beta1 "github.com/flotilla-dev/flotilla/apis/cluster/v1beta1"
 	placementv1beta1 "github.com/flotilla-dev/flotilla/apis/placement/v1beta1"
 	"github.com/flotilla-dev/flotilla/pkg/util/cacheindex"
+	"github.com/flotilla-dev/flotilla/pkg/util/condition"
 )
 
 // fleet is what a pass reads about the run's clusters.
@@ -413,13 +414,7 @@ func (p *pass) startCluster(ctx context.Context, b *placementv1beta1.ClusterReso
 		return nil
 	}
 	meta.RemoveStatusCondition(&b.Status.Conditions, string(placementv1beta1.ResourceBindingRolloutStarted))
-	meta.SetStatusCondition(&b.Status.Conditions, metav1.Condition{
-		Type:               string(placementv1beta1.ResourceBindingRolloutStarted),
-		Status:             metav1.ConditionTrue,
-		Reason:             placementv1beta1.BindingRolloutStartedReason,
-		Message:            fmt.Sprintf("Detected the new changes on the resources and started the rollout process, resourceSnapshotIndex: %s, updateRun: %s", p.run.Status.ResourceSnapshotIndexUsed, p.run.Name),
-		ObservedGeneration: b.Generation,
-	})
+	meta.SetStatusCondition(&b.Status.Conditions, condition.RolloutStartedByRun(b.Generation, p.run.Status.ResourceSnapshotIndexUsed, p.run.Name))
 	if err := p.r.client.Status().Update(ctx, b); err != nil {
 		return fmt.Errorf("marking the rollout of ClusterResourceBinding %q started: %w", b.Name, err)
 	}

@@ -10,11 +10,8 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 
 	placementv1beta1 "github.com/flotilla-dev/flotilla/apis/placement/v1beta1"
+	"github.com/flotilla-dev/flotilla/pkg/util/condition"
 )
-
-// rolloutStartedMessage is the message of RolloutStarted when an update run
-// bound the cluster: the resource snapshot index and the run.
-const rolloutStartedMessage = "Detected the new changes on the resources and started the rollout process, resourceSnapshotIndex: %s, updateRun: %s"
 
 // rolloutDecision returns the binding's RolloutStarted condition when it is
 // True or False at the binding's current generation, and nil otherwise.
@@ -77,13 +74,8 @@ func (r *Reconciler) externallyRolledOut(ctx context.Context, b *placementv1beta
 // the snapshot index and the update run that bound the cluster (the run
 // records its name in BindingUpdateRunAnnotation with its spec write).
 func impliedStart(b *placementv1beta1.ClusterResourceBinding) *metav1.Condition {
-	return &metav1.Condition{
-		Type:               string(placementv1beta1.ResourceBindingRolloutStarted),
-		Status:             metav1.ConditionTrue,
-		Reason:             placementv1beta1.BindingRolloutStartedReason,
-		Message:            fmt.Sprintf(rolloutStartedMessage, snapshotIndex(b.Spec.ResourceSnapshotName), b.Annotations[placementv1beta1.BindingUpdateRunAnnotation]),
-		ObservedGeneration: b.Generation,
-	}
+	c := condition.RolloutStartedByRun(b.Generation, snapshotIndex(b.Spec.ResourceSnapshotName), b.Annotations[placementv1beta1.BindingUpdateRunAnnotation])
+	return &c
 }
 
 // snapshotIndex is the index in a master resource snapshot's name,
