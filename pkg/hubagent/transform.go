@@ -1,6 +1,12 @@
 package hubagent
 
 import (
+	"maps"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
 	"unique"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -14,12 +20,20 @@ import (
 // controller reads managed fields, and they are often the largest part of
 // a binding, Work or run, so they are dropped (updates from the cache keep
 // them on the server). A fleet's hub holds one binding per placement and
-// cluster, and bindings, Works and placements repeat the same strings over
-// and over (label keys, finalizers, snapshot and cluster names, condition
-// types, reasons and messages); each cached copy shares one instance of
-// each. The objects are otherwise unchanged.
+// cluster, and bindings, Works and placements repeat the same content over
+// and over: strings (label keys, finalizers, snapshot and cluster names,
+// condition types, reasons and messages), and whole label and annotation
+// maps, finalizer lists and condition lists (the bindings of one placement
+// carry the same labels, and the clusters of one rollout wave the same
+// conditions). Each cached copy shares one instance of each. The objects
+// are otherwise unchanged.
+//
+// Sharing relies on what controller-runtime asks of every reader: cached
+// objects are read-only. Get and List hand out deep copies (which own their
+// maps and slices), and the lists that skip the copy only read.
 func CacheTransform() toolscache.TransformFunc {
 	strip := cache.TransformStripManagedFields()
+	sh := newSharer()
 	return func(in any) (any, error) {
 		out, err := strip(in)
 		if err != nil {
@@ -27,7 +41,7 @@ func CacheTransform() toolscache.TransformFunc {
 		}
 		switch o := out.(type) {
 		case *placementv1beta1.ClusterResourceBinding:
-			internMeta(&o.ObjectMeta)
+			sh.meta(&o.ObjectMeta)
 			s := &o.Spec
 			s.State = placementv1beta1.BindingState(intern(string(s.State)))
 			s.ResourceSnapshotName = intern(s.ResourceSnapshotName)
@@ -35,23 +49,24 @@ func CacheTransform() toolscache.TransformFunc {
 			s.TargetCluster = intern(s.TargetCluster)
 			s.ClusterDecision.ClusterName = intern(s.ClusterDecision.ClusterName)
 			s.ClusterDecision.Reason = intern(s.ClusterDecision.Reason)
-			internConditions(o.Status.Conditions)
+			o.Status.Conditions = sh.conditions(o.Status.Conditions)
 		case *placementv1beta1.Work:
-			internMeta(&o.ObjectMeta)
-			internConditions(o.Status.Conditions)
+			sh.meta(&o.ObjectMeta)
+			o.Status.Conditions = sh.conditions(o.Status.Conditions)
 			for i := range o.Status.ManifestConditions {
-				internConditions(o.Status.ManifestConditions[i].Conditions)
+				o.Status.ManifestConditions[i].Conditions = sh.conditions(o.Status.ManifestConditions[i].Conditions)
 			}
 		case *placementv1beta1.ClusterResourcePlacement:
-			internMeta(&o.ObjectMeta)
-			internConditions(o.Status.Conditions)
+			sh.meta(&o.ObjectMeta)
+			o.Status.Conditions = sh.conditions(o.Status.Conditions)
 			for i := range o.Status.PerClusterPlacementStatuses {
 				ps := &o.Status.PerClusterPlacementStatuses[i]
 				ps.ClusterName = intern(ps.ClusterName)
-				internConditions(ps.Conditions)
+				ps.ObservedResourceIndex = intern(ps.ObservedResourceIndex)
+				ps.Conditions = sh.conditions(ps.Conditions)
 			}
 		case *placementv1beta1.ClusterSchedulingPolicySnapshot:
-			internMeta(&o.ObjectMeta)
+			sh.meta(&o.ObjectMeta)
 			for i := range o.Status.ClusterDecisions {
 				d := &o.Status.ClusterDecisions[i]
 				d.ClusterName = intern(d.ClusterName)
@@ -62,39 +77,126 @@ func CacheTransform() toolscache.TransformFunc {
 	}
 }
 
+// maxShared bounds each sharing table. A full table starts over: what it
+// shared stays shared, and the table fills again with what is current, so
+// content that is gone (a finished run's annotation, old transition times)
+// is not held for ever.
+const maxShared = 1 << 14
+
+// table maps a canonical key of some content to its one shared instance.
+type table[T any] struct {
+	mu sync.Mutex
+	m  map[string]T
+}
+
+// get returns the shared instance of key's content, if there is one.
+func (t *table[T]) get(key string) (T, bool) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	s, ok := t.m[key]
+	return s, ok
+}
+
+// share returns the shared instance of key's content, making v that
+// instance when there is none.
+func (t *table[T]) share(key string, v T) T {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if s, ok := t.m[key]; ok {
+		return s
+	}
+	if len(t.m) >= maxShared {
+		clear(t.m)
+	}
+	t.m[key] = v
+	return v
+}
+
+// sharer shares maps, finalizer lists and condition lists among cached
+// objects.
+type sharer struct {
+	maps  table[map[string]string]
+	lists table[[]string]
+	conds table[[]metav1.Condition]
+}
+
+func newSharer() *sharer {
+	return &sharer{
+		maps:  table[map[string]string]{m: map[string]map[string]string{}},
+		lists: table[[]string]{m: map[string][]string{}},
+		conds: table[[]metav1.Condition]{m: map[string][]metav1.Condition{}},
+	}
+}
+
+func (sh *sharer) meta(m *metav1.ObjectMeta) {
+	m.Labels = sh.stringMap(m.Labels)
+	m.Annotations = sh.stringMap(m.Annotations)
+	if len(m.Finalizers) > 0 {
+		for i, f := range m.Finalizers {
+			m.Finalizers[i] = intern(f)
+		}
+		m.Finalizers = sh.lists.share(strings.Join(m.Finalizers, "\x00"), slices.Clip(m.Finalizers))
+	}
+}
+
+// stringMap returns the shared map with m's content; nil and empty maps
+// stay as they are.
+func (sh *sharer) stringMap(m map[string]string) map[string]string {
+	if len(m) == 0 {
+		return m
+	}
+	keys := slices.Sorted(maps.Keys(m))
+	var b strings.Builder
+	for _, k := range keys {
+		b.WriteString(k)
+		b.WriteByte(0)
+		b.WriteString(m[k])
+		b.WriteByte(0)
+	}
+	key := b.String()
+	if s, ok := sh.maps.get(key); ok {
+		return s
+	}
+	out := make(map[string]string, len(m))
+	for k, v := range m {
+		out[intern(k)] = intern(v)
+	}
+	return sh.maps.share(key, out)
+}
+
+// conditions returns the shared list with cs's content, with shared
+// strings.
+func (sh *sharer) conditions(cs []metav1.Condition) []metav1.Condition {
+	if len(cs) == 0 {
+		return cs
+	}
+	var b strings.Builder
+	for i := range cs {
+		c := &cs[i]
+		c.Type = intern(c.Type)
+		c.Status = metav1.ConditionStatus(intern(string(c.Status)))
+		c.Reason = intern(c.Reason)
+		c.Message = intern(c.Message)
+		b.WriteString(c.Type)
+		b.WriteByte(0)
+		b.WriteString(string(c.Status))
+		b.WriteByte(0)
+		b.WriteString(c.Reason)
+		b.WriteByte(0)
+		b.WriteString(c.Message)
+		b.WriteByte(0)
+		b.WriteString(strconv.FormatInt(c.ObservedGeneration, 10))
+		b.WriteByte(0)
+		b.WriteString(c.LastTransitionTime.UTC().Format(time.RFC3339Nano))
+		b.WriteByte(0)
+	}
+	return sh.conds.share(b.String(), slices.Clip(cs))
+}
+
 // intern returns the one shared instance of s.
 func intern(s string) string {
 	if s == "" {
 		return s
 	}
 	return unique.Make(s).Value()
-}
-
-func internMeta(m *metav1.ObjectMeta) {
-	for i, f := range m.Finalizers {
-		m.Finalizers[i] = intern(f)
-	}
-	m.Labels = internMap(m.Labels)
-	m.Annotations = internMap(m.Annotations)
-}
-
-// internMap returns a copy of m with shared keys and values.
-func internMap(m map[string]string) map[string]string {
-	if m == nil {
-		return nil
-	}
-	out := make(map[string]string, len(m))
-	for k, v := range m {
-		out[intern(k)] = intern(v)
-	}
-	return out
-}
-
-func internConditions(cs []metav1.Condition) {
-	for i := range cs {
-		c := &cs[i]
-		c.Type = intern(c.Type)
-		c.Reason = intern(c.Reason)
-		c.Message = intern(c.Message)
-	}
 }

@@ -1,6 +1,8 @@
 package hubagent
 
 import (
+	"reflect"
+	"strconv"
 	"testing"
 	"unsafe"
 
@@ -59,5 +61,59 @@ func TestCacheTransformSharesStringsAndKeepsContent(t *testing.T) {
 	same("the condition message", a.Status.Conditions[0].Message, b.Status.Conditions[0].Message)
 	if unsafe.StringData(a.Name) == unsafe.StringData(b.Name) {
 		t.Error("different names share storage")
+	}
+	if reflect.ValueOf(a.Labels).UnsafePointer() != reflect.ValueOf(b.Labels).UnsafePointer() {
+		t.Error("the label maps are not shared")
+	}
+	if &a.Finalizers[0] != &b.Finalizers[0] {
+		t.Error("the finalizer lists are not shared")
+	}
+	if &a.Status.Conditions[0] != &b.Status.Conditions[0] {
+		t.Error("the condition lists are not shared")
+	}
+
+	// A copy, as the cache's readers get, owns what it changes.
+	c := a.DeepCopy()
+	c.Labels["extra"] = "x"
+	c.Status.Conditions[0].Reason = "Changed"
+	c.Finalizers = append(c.Finalizers, "another")
+	if len(b.Labels) != 1 || b.Status.Conditions[0].Reason != "AllWorkAreAvailable" || len(b.Finalizers) != 1 {
+		t.Errorf("changing a copy changed a cached binding: %+v", b)
+	}
+}
+
+func TestCacheTransformSharesOnlyEqualContent(t *testing.T) {
+	transform := CacheTransform()
+	a, b := binding("a"), binding("b")
+	b.Labels[placementv1beta1.PlacementTrackingLabel] = "other"
+	b.Status.Conditions[0].ObservedGeneration = 2
+	b.Finalizers = append(b.Finalizers, placementv1beta1.SchedulerCleanupFinalizer)
+	for _, o := range []*placementv1beta1.ClusterResourceBinding{a, b} {
+		if _, err := transform(o); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if a.Labels[placementv1beta1.PlacementTrackingLabel] != "crp" || b.Labels[placementv1beta1.PlacementTrackingLabel] != "other" {
+		t.Errorf("labels = %v and %v, want crp and other", a.Labels, b.Labels)
+	}
+	if a.Status.Conditions[0].ObservedGeneration != 0 || b.Status.Conditions[0].ObservedGeneration != 2 {
+		t.Errorf("observed generations = %d and %d, want 0 and 2", a.Status.Conditions[0].ObservedGeneration, b.Status.Conditions[0].ObservedGeneration)
+	}
+	if len(a.Finalizers) != 1 || len(b.Finalizers) != 2 {
+		t.Errorf("finalizers = %v and %v, want one and two", a.Finalizers, b.Finalizers)
+	}
+}
+
+func TestTableStartsOverWhenFull(t *testing.T) {
+	tb := table[int]{m: map[string]int{}}
+	for i := range maxShared {
+		tb.share(strconv.Itoa(i), i)
+	}
+	if got := tb.share("0", -1); got != 0 {
+		t.Errorf("share(0) = %d from a full table, want the shared 0", got)
+	}
+	tb.share("new", 1)
+	if len(tb.m) != 1 {
+		t.Errorf("table holds %d entries after overflowing, want 1", len(tb.m))
 	}
 }
