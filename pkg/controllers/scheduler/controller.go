@@ -84,8 +84,11 @@ func (r *Reconciler) Reconcile(ctx context.Context, req reconcile.Request) (reco
 	ctx = ctrl.LoggerInto(ctx, log)
 
 	// Decisions start from every member cluster and the placement's bindings.
+	// Scheduling only reads the member clusters, so they are not copied out
+	// of the cache (at 100 clusters a copy of each per reconcile was most
+	// of what the scheduler allocated).
 	clusters := &clusterv1beta1.MemberClusterList{}
-	if err := r.client.List(ctx, clusters); err != nil {
+	if err := r.client.List(ctx, clusters, client.UnsafeDisableDeepCopy); err != nil {
 		return reconcile.Result{}, fmt.Errorf("listing member clusters: %w", err)
 	}
 	bindings, err := r.listBindings(ctx, crp.Name)

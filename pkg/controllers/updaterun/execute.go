@@ -47,8 +47,10 @@ func (p *pass) readFleet(ctx context.Context) (*fleet, error) {
 			f.deleting[b.Spec.TargetCluster] = b
 		}
 	}
+	// A pass only reads the members (have they left, are they healthy), so
+	// they are not copied out of the cache.
 	members := &clusterv1beta1.MemberClusterList{}
-	if err := p.r.client.List(ctx, members); err != nil {
+	if err := p.r.client.List(ctx, members, client.UnsafeDisableDeepCopy); err != nil {
 		return nil, fmt.Errorf("listing member clusters: %w", err)
 	}
 	for i := range members.Items {

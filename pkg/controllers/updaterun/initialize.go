@@ -125,8 +125,10 @@ func (r *Reconciler) initialize(ctx context.Context, run *placementv1beta1.Clust
 	}
 	status.UpdateStrategySnapshot = snapshotStrategy(&strategy.Spec)
 
+	// Stages are computed from the members' labels; nothing is changed, so
+	// nothing is copied out of the cache.
 	members := &clusterv1beta1.MemberClusterList{}
-	if err := r.client.List(ctx, members); err != nil {
+	if err := r.client.List(ctx, members, client.UnsafeDisableDeepCopy); err != nil {
 		return fmt.Errorf("listing member clusters: %w", err)
 	}
 	selectedNames := map[string]bool{}
