@@ -13,12 +13,13 @@ import (
 
 // A placement's status lists every cluster, so each write of it costs the
 // API server in proportion to the fleet; during a rollout it would change
-// with every wave of clusters. Writes that only report progress are
-// therefore paced: at most one per progressInterval, which grows with the
-// number of clusters (half a second each, up to maxProgressInterval). A
-// change a user acts on is written at once: a new resource index or
-// selection, a cluster joining or leaving, a placement condition changing
-// status or reason, and any cluster condition turning False.
+// with every wave of clusters, and while a new placement is scheduled with
+// every batch of bindings. Writes that only report progress are therefore
+// paced: at most one per progressInterval, which grows with the number of
+// clusters (half a second each, up to maxProgressInterval). A change a user
+// acts on is written at once: a new resource index or selection, a
+// placement condition changing status or reason, and any cluster condition
+// turning False.
 const (
 	progressIntervalPerCluster = 500 * time.Millisecond
 	maxProgressInterval        = 15 * time.Second
@@ -31,26 +32,25 @@ func progressInterval(clusters int) time.Duration {
 }
 
 // progressOnly reports whether going from old to updated only moves the
-// rollout along: per-cluster conditions turning True or Unknown, transition
-// times, observed generations of cluster conditions, and the messages of
-// the placement's conditions (which count clusters).
+// rollout along: clusters coming and going, their conditions turning True
+// or Unknown, transition times, observed generations of cluster conditions,
+// and the messages of the placement's conditions (which count clusters).
 func progressOnly(old, updated *placementv1beta1.PlacementStatus) bool {
 	if old.ObservedResourceIndex != updated.ObservedResourceIndex ||
 		!equality.Semantic.DeepEqual(old.SelectedResources, updated.SelectedResources) ||
-		!sameOutcome(old.Conditions, updated.Conditions) ||
-		len(old.PerClusterPlacementStatuses) != len(updated.PerClusterPlacementStatuses) {
+		!sameOutcome(old.Conditions, updated.Conditions) {
 		return false
 	}
-	for i := range updated.PerClusterPlacementStatuses {
-		o, u := &old.PerClusterPlacementStatuses[i], &updated.PerClusterPlacementStatuses[i]
-		if o.ClusterName != u.ClusterName {
-			return false
-		}
-		for _, c := range u.Conditions {
+	before := make(map[string][]metav1.Condition, len(old.PerClusterPlacementStatuses))
+	for _, pc := range old.PerClusterPlacementStatuses {
+		before[pc.ClusterName] = pc.Conditions
+	}
+	for _, pc := range updated.PerClusterPlacementStatuses {
+		for _, c := range pc.Conditions {
 			if c.Status != metav1.ConditionFalse {
 				continue
 			}
-			if prev := meta.FindStatusCondition(o.Conditions, c.Type); prev == nil || prev.Status != metav1.ConditionFalse || prev.Reason != c.Reason {
+			if prev := meta.FindStatusCondition(before[pc.ClusterName], c.Type); prev == nil || prev.Status != metav1.ConditionFalse || prev.Reason != c.Reason {
 				return false
 			}
 		}

@@ -84,12 +84,25 @@ func TestProgressOnly(t *testing.T) {
 			change: func(s *placementv1beta1.PlacementStatus) {
 				s.PerClusterPlacementStatuses = s.PerClusterPlacementStatuses[:1]
 			},
-			want: false,
+			want: true,
 		},
 		{
-			name:   "a cluster is replaced by another",
-			change: func(s *placementv1beta1.PlacementStatus) { s.PerClusterPlacementStatuses[1].ClusterName = "c" },
-			want:   false,
+			name: "a cluster is scheduled",
+			change: func(s *placementv1beta1.PlacementStatus) {
+				s.PerClusterPlacementStatuses = append(s.PerClusterPlacementStatuses, placementv1beta1.PerClusterPlacementStatus{
+					ClusterName: "c", Conditions: []metav1.Condition{{Type: "Scheduled", Status: metav1.ConditionTrue, Reason: "Scheduled"}},
+				})
+			},
+			want: true,
+		},
+		{
+			name: "a new cluster comes with a False condition",
+			change: func(s *placementv1beta1.PlacementStatus) {
+				s.PerClusterPlacementStatuses = append(s.PerClusterPlacementStatuses, placementv1beta1.PerClusterPlacementStatus{
+					ClusterName: "c", Conditions: []metav1.Condition{{Type: "RolloutStarted", Status: metav1.ConditionFalse, Reason: "RolloutNotStartedYet"}},
+				})
+			},
+			want: false,
 		},
 	}
 	for _, tt := range tests {
