@@ -1,12 +1,10 @@
 package hubagent
 
 import (
+	"hash/maphash"
 	"maps"
 	"slices"
-	"strconv"
-	"strings"
 	"sync"
-	"time"
 	"unique"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -83,38 +81,53 @@ func CacheTransform() toolscache.TransformFunc {
 // is not held for ever.
 const maxShared = 1 << 14
 
-// table maps a canonical key of some content to its one shared instance.
+// table maps a hash of some content to its one shared instance. Entries
+// whose hashes collide are told apart by comparing the content, so a
+// collision only costs a missed share.
 type table[T any] struct {
-	mu sync.Mutex
-	m  map[string]T
+	equal func(a, b T) bool
+	mu    sync.Mutex
+	m     map[uint64]T
 }
 
-// get returns the shared instance of key's content, if there is one.
-func (t *table[T]) get(key string) (T, bool) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	s, ok := t.m[key]
-	return s, ok
+func newTable[T any](equal func(a, b T) bool) table[T] {
+	return table[T]{equal: equal, m: map[uint64]T{}}
 }
 
-// share returns the shared instance of key's content, making v that
-// instance when there is none.
-func (t *table[T]) share(key string, v T) T {
+// get returns the shared instance of v's content, if there is one; h is
+// the hash of that content.
+func (t *table[T]) get(h uint64, v T) (T, bool) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	if s, ok := t.m[key]; ok {
-		return s
+	s, ok := t.m[h]
+	if !ok || !t.equal(s, v) {
+		return v, false
+	}
+	return s, true
+}
+
+// share returns the shared instance of v's content, making v that instance
+// when there is none.
+func (t *table[T]) share(h uint64, v T) T {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if s, ok := t.m[h]; ok {
+		if t.equal(s, v) {
+			return s
+		}
+		return v
 	}
 	if len(t.m) >= maxShared {
 		clear(t.m)
 	}
-	t.m[key] = v
+	t.m[h] = v
 	return v
 }
 
 // sharer shares maps, finalizer lists and condition lists among cached
 // objects.
 type sharer struct {
+	seed  maphash.Seed
 	maps  table[map[string]string]
 	lists table[[]string]
 	conds table[[]metav1.Condition]
@@ -122,9 +135,10 @@ type sharer struct {
 
 func newSharer() *sharer {
 	return &sharer{
-		maps:  table[map[string]string]{m: map[string]map[string]string{}},
-		lists: table[[]string]{m: map[string][]string{}},
-		conds: table[[]metav1.Condition]{m: map[string][]metav1.Condition{}},
+		seed:  maphash.MakeSeed(),
+		maps:  newTable(maps.Equal[map[string]string]),
+		lists: newTable(slices.Equal[[]string]),
+		conds: newTable(conditionsEqual),
 	}
 }
 
@@ -132,10 +146,14 @@ func (sh *sharer) meta(m *metav1.ObjectMeta) {
 	m.Labels = sh.stringMap(m.Labels)
 	m.Annotations = sh.stringMap(m.Annotations)
 	if len(m.Finalizers) > 0 {
+		var h maphash.Hash
+		h.SetSeed(sh.seed)
 		for i, f := range m.Finalizers {
 			m.Finalizers[i] = intern(f)
+			h.WriteString(f)
+			h.WriteByte(0)
 		}
-		m.Finalizers = sh.lists.share(strings.Join(m.Finalizers, "\x00"), slices.Clip(m.Finalizers))
+		m.Finalizers = sh.lists.share(h.Sum64(), slices.Clip(m.Finalizers))
 	}
 }
 
@@ -145,23 +163,25 @@ func (sh *sharer) stringMap(m map[string]string) map[string]string {
 	if len(m) == 0 {
 		return m
 	}
-	keys := slices.Sorted(maps.Keys(m))
-	var b strings.Builder
-	for _, k := range keys {
-		b.WriteString(k)
-		b.WriteByte(0)
-		b.WriteString(m[k])
-		b.WriteByte(0)
+	// The sum of the entries' hashes does not depend on the map's order.
+	var sum uint64
+	var h maphash.Hash
+	h.SetSeed(sh.seed)
+	for k, v := range m {
+		h.Reset()
+		h.WriteString(k)
+		h.WriteByte(0)
+		h.WriteString(v)
+		sum += h.Sum64()
 	}
-	key := b.String()
-	if s, ok := sh.maps.get(key); ok {
+	if s, ok := sh.maps.get(sum, m); ok {
 		return s
 	}
 	out := make(map[string]string, len(m))
 	for k, v := range m {
 		out[intern(k)] = intern(v)
 	}
-	return sh.maps.share(key, out)
+	return sh.maps.share(sum, out)
 }
 
 // conditions returns the shared list with cs's content, with shared
@@ -170,27 +190,30 @@ func (sh *sharer) conditions(cs []metav1.Condition) []metav1.Condition {
 	if len(cs) == 0 {
 		return cs
 	}
-	var b strings.Builder
+	var h maphash.Hash
+	h.SetSeed(sh.seed)
 	for i := range cs {
 		c := &cs[i]
 		c.Type = intern(c.Type)
 		c.Status = metav1.ConditionStatus(intern(string(c.Status)))
 		c.Reason = intern(c.Reason)
 		c.Message = intern(c.Message)
-		b.WriteString(c.Type)
-		b.WriteByte(0)
-		b.WriteString(string(c.Status))
-		b.WriteByte(0)
-		b.WriteString(c.Reason)
-		b.WriteByte(0)
-		b.WriteString(c.Message)
-		b.WriteByte(0)
-		b.WriteString(strconv.FormatInt(c.ObservedGeneration, 10))
-		b.WriteByte(0)
-		b.WriteString(c.LastTransitionTime.UTC().Format(time.RFC3339Nano))
-		b.WriteByte(0)
+		for _, f := range []string{c.Type, string(c.Status), c.Reason, c.Message} {
+			h.WriteString(f)
+			h.WriteByte(0)
+		}
+		maphash.WriteComparable(&h, c.ObservedGeneration)
+		maphash.WriteComparable(&h, c.LastTransitionTime.UnixNano())
 	}
-	return sh.conds.share(b.String(), slices.Clip(cs))
+	return sh.conds.share(h.Sum64(), slices.Clip(cs))
+}
+
+// conditionsEqual reports whether two condition lists say the same.
+func conditionsEqual(a, b []metav1.Condition) bool {
+	return slices.EqualFunc(a, b, func(x, y metav1.Condition) bool {
+		return x.Type == y.Type && x.Status == y.Status && x.Reason == y.Reason && x.Message == y.Message &&
+			x.ObservedGeneration == y.ObservedGeneration && x.LastTransitionTime.Equal(&y.LastTransitionTime)
+	})
 }
 
 // intern returns the one shared instance of s.

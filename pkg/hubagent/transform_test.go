@@ -105,15 +105,29 @@ func TestCacheTransformSharesOnlyEqualContent(t *testing.T) {
 }
 
 func TestTableStartsOverWhenFull(t *testing.T) {
-	tb := table[int]{m: map[string]int{}}
+	tb := newTable(func(a, b string) bool { return a == b })
 	for i := range maxShared {
-		tb.share(strconv.Itoa(i), i)
+		tb.share(uint64(i), strconv.Itoa(i))
 	}
-	if got := tb.share("0", -1); got != 0 {
-		t.Errorf("share(0) = %d from a full table, want the shared 0", got)
+	if got := tb.share(0, "0"); got != "0" {
+		t.Errorf("share(0) = %q from a full table, want the shared \"0\"", got)
 	}
-	tb.share("new", 1)
+	tb.share(maxShared, "new")
 	if len(tb.m) != 1 {
 		t.Errorf("table holds %d entries after overflowing, want 1", len(tb.m))
+	}
+}
+
+func TestTableTellsCollisionsApart(t *testing.T) {
+	tb := newTable(func(a, b string) bool { return a == b })
+	tb.share(7, "first")
+	if got := tb.share(7, "second"); got != "second" {
+		t.Errorf("share(7, second) = %q, want second itself (a hash collision)", got)
+	}
+	if got, ok := tb.get(7, "second"); ok || got != "second" {
+		t.Errorf("get(7, second) = %q, %v; want second, false", got, ok)
+	}
+	if got, ok := tb.get(7, "first"); !ok || got != "first" {
+		t.Errorf("get(7, first) = %q, %v; want first, true", got, ok)
 	}
 }
