@@ -139,8 +139,10 @@ func (r *Reconciler) rollingParent(ctx context.Context, obj client.Object) []rec
 	if len(reqs) == 0 {
 		return nil
 	}
+	// Only the strategy is read, so the placement (whose status lists every
+	// cluster) is not copied out of the cache.
 	crp := &placementv1beta1.ClusterResourcePlacement{}
-	if err := r.client.Get(ctx, reqs[0].NamespacedName, crp); err == nil &&
+	if err := r.client.Get(ctx, reqs[0].NamespacedName, crp, client.UnsafeDisableDeepCopy); err == nil &&
 		crp.DeletionTimestamp.IsZero() && crp.Spec.Strategy.Type == placementv1beta1.ExternalRolloutStrategyType {
 		return nil
 	}

@@ -53,10 +53,12 @@ func defaultApplyStrategy(s *placementv1beta1.ApplyStrategy) *placementv1beta1.A
 }
 
 // getExternalPlacement returns the run's placement, which must exist and
-// leave its rollout to update runs.
+// leave its rollout to update runs. The placement is the cache's own, not
+// a copy (its status lists every cluster, and every pass reads it): read
+// it, never change it.
 func (r *Reconciler) getExternalPlacement(ctx context.Context, run *placementv1beta1.ClusterStagedUpdateRun) (*placementv1beta1.ClusterResourcePlacement, error) {
 	crp := &placementv1beta1.ClusterResourcePlacement{}
-	err := r.client.Get(ctx, types.NamespacedName{Name: run.Spec.PlacementName}, crp)
+	err := r.client.Get(ctx, types.NamespacedName{Name: run.Spec.PlacementName}, crp, client.UnsafeDisableDeepCopy)
 	if apierrors.IsNotFound(err) {
 		return nil, fail("ClusterResourcePlacement %q does not exist; set placementName to an existing placement", run.Spec.PlacementName)
 	}

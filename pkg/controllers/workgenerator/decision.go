@@ -8,6 +8,7 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
+	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	placementv1beta1 "github.com/flotilla-dev/flotilla/apis/placement/v1beta1"
 	"github.com/flotilla-dev/flotilla/pkg/util/condition"
@@ -60,8 +61,10 @@ func (r *Reconciler) externallyRolledOut(ctx context.Context, b *placementv1beta
 	if name == "" {
 		return false, nil
 	}
+	// Only the strategy is read, so the placement (whose status lists every
+	// cluster) is not copied out of the cache.
 	crp := &placementv1beta1.ClusterResourcePlacement{}
-	if err := r.client.Get(ctx, types.NamespacedName{Name: name}, crp); err != nil {
+	if err := r.client.Get(ctx, types.NamespacedName{Name: name}, crp, client.UnsafeDisableDeepCopy); err != nil {
 		if apierrors.IsNotFound(err) {
 			return false, nil
 		}
