@@ -113,8 +113,8 @@ func (r *Reconciler) Reconcile(ctx context.Context, req reconcile.Request) (reco
 		freshness := r.selector.Freshness(crp.Name)
 		objs, err := r.selector.Select(ctx, crp)
 		if selection.IsInvalid(err) {
-			_, err := r.reportInvalidSelectors(ctx, crp, err)
-			return reconcile.Result{}, err
+			hold, err := r.reportInvalidSelectors(ctx, crp, err)
+			return reconcile.Result{RequeueAfter: hold}, err
 		}
 		if err != nil {
 			return reconcile.Result{}, fmt.Errorf("selecting the resources of ClusterResourcePlacement %q: %w", crp.Name, err)
