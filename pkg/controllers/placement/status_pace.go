@@ -16,13 +16,15 @@ import (
 // with every wave of clusters, and while a new placement is scheduled with
 // every batch of bindings. Writes that only report progress are therefore
 // paced: at most one per progressInterval, which grows with the number of
-// clusters (half a second each, up to maxProgressInterval). A change a user
-// acts on is written at once: a new resource index or selection, a
-// placement condition changing status or reason, and any cluster condition
-// turning False.
+// clusters (half a second each, so that what progress reports cost the API
+// server per second does not grow with the placement), up to
+// maxProgressInterval. The update run's status shows a rollout's progress
+// as it happens. A change a user acts on is written at once: a new resource
+// index or selection, a placement condition changing status or reason
+// (a rollout completing, say), and any cluster condition turning False.
 const (
 	progressIntervalPerCluster = 500 * time.Millisecond
-	maxProgressInterval        = 15 * time.Second
+	maxProgressInterval        = 30 * time.Second
 )
 
 // progressInterval is the least time between two progress-only writes of

@@ -174,7 +174,7 @@ func TestStatusPacerHold(t *testing.T) {
 }
 
 func TestProgressInterval(t *testing.T) {
-	for clusters, want := range map[int]time.Duration{0: 0, 3: 1500 * time.Millisecond, 20: 10 * time.Second, 100: 15 * time.Second, 5000: 15 * time.Second} {
+	for clusters, want := range map[int]time.Duration{0: 0, 3: 1500 * time.Millisecond, 20: 10 * time.Second, 50: 25 * time.Second, 100: 30 * time.Second, 5000: 30 * time.Second} {
 		if got := progressInterval(clusters); got != want {
 			t.Errorf("progressInterval(%d) = %v, want %v", clusters, got, want)
 		}
