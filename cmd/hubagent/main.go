@@ -8,6 +8,7 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"runtime/debug"
 
 	"k8s.io/client-go/discovery"
 	"k8s.io/utils/clock"
@@ -35,6 +36,16 @@ func main() {
 	flag.Parse()
 	ctrl.SetLogger(zap.New(zap.UseFlagOptions(&zapOpts)))
 	log := ctrl.Log.WithName("hubagent")
+
+	limit, ok, err := hubagent.SoftMemoryLimit(os.Getenv)
+	if err != nil {
+		log.Error(err, "Hub agent cannot start")
+		os.Exit(1)
+	}
+	if ok {
+		debug.SetMemoryLimit(limit)
+		log.Info("Set the Go runtime's soft memory limit from the container's", "bytes", limit)
+	}
 
 	if err := run(ctrl.SetupSignalHandler(), opts); err != nil {
 		log.Error(err, "Hub agent stopped")

@@ -391,10 +391,10 @@ func checkDeployment(t *testing.T, chart string, d *appsv1.Deployment) {
 
 	// The hub agent's Go runtime knows its memory limit.
 	if chart == "hub-agent" && !c.Resources.Limits.Memory().IsZero() {
-		i := slices.IndexFunc(c.Env, func(e corev1.EnvVar) bool { return e.Name == "GOMEMLIMIT" })
+		i := slices.IndexFunc(c.Env, func(e corev1.EnvVar) bool { return e.Name == "MEMORY_LIMIT" })
 		if i < 0 || c.Env[i].ValueFrom == nil || c.Env[i].ValueFrom.ResourceFieldRef == nil ||
 			c.Env[i].ValueFrom.ResourceFieldRef.Resource != "limits.memory" || c.Env[i].ValueFrom.ResourceFieldRef.ContainerName != c.Name {
-			t.Errorf("the hub agent has a memory limit but no GOMEMLIMIT from it: env %+v", c.Env)
+			t.Errorf("the hub agent has a memory limit but no MEMORY_LIMIT from it: env %+v", c.Env)
 		}
 	}
 }
