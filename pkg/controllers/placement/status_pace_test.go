@@ -1,12 +1,16 @@
 package placement
 
 import (
+	"context"
 	"testing"
 	"time"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/client/fake"
 
 	placementv1beta1 "github.com/flotilla-dev/flotilla/apis/placement/v1beta1"
+	"github.com/flotilla-dev/flotilla/pkg/hubagent"
 )
 
 // paceStatus is a placement status mid-rollout: its RolloutStarted
@@ -178,5 +182,74 @@ func TestProgressInterval(t *testing.T) {
 		if got := progressInterval(clusters); got != want {
 			t.Errorf("progressInterval(%d) = %v, want %v", clusters, got, want)
 		}
+	}
+}
+
+// TestWriteStatusPacesProgress checks what is stored on the API server: a
+// progress-only change right after a write waits for the interval, and an
+// outcome is written at once.
+func TestWriteStatusPacesProgress(t *testing.T) {
+	ctx := context.Background()
+	crp := &placementv1beta1.ClusterResourcePlacement{ObjectMeta: metav1.ObjectMeta{Name: "crp", Generation: 1}}
+	c := fake.NewClientBuilder().WithScheme(hubagent.NewScheme()).WithObjects(crp).WithStatusSubresource(crp).Build()
+	now := time.Date(2026, 11, 29, 12, 0, 0, 0, time.UTC)
+	r := &Reconciler{client: c, pacer: newStatusPacer(func() time.Time { return now })}
+
+	stored := func() *placementv1beta1.PlacementStatus {
+		t.Helper()
+		got := &placementv1beta1.ClusterResourcePlacement{}
+		if err := c.Get(ctx, client.ObjectKeyFromObject(crp), got); err != nil {
+			t.Fatal(err)
+		}
+		return &got.Status
+	}
+	write := func(status *placementv1beta1.PlacementStatus) time.Duration {
+		t.Helper()
+		cur := &placementv1beta1.ClusterResourcePlacement{}
+		if err := c.Get(ctx, client.ObjectKeyFromObject(crp), cur); err != nil {
+			t.Fatal(err)
+		}
+		hold, err := r.writeStatus(ctx, cur, *status.DeepCopy())
+		if err != nil {
+			t.Fatal(err)
+		}
+		return hold
+	}
+	message := func(s *placementv1beta1.PlacementStatus) string { return s.Conditions[0].Message }
+
+	// The first write of a placement is never held back.
+	first := paceStatus()
+	if hold := write(first); hold != 0 {
+		t.Fatalf("first write held back for %v", hold)
+	}
+
+	// Progress right after it waits out the interval (two clusters: 1 s).
+	now = now.Add(300 * time.Millisecond)
+	progress := paceStatus()
+	progress.Conditions[0].Message = "There are still 0 cluster(s) in the process"
+	if hold := write(progress); hold != 700*time.Millisecond {
+		t.Errorf("progress write held back for %v, want 700ms", hold)
+	}
+	if got := message(stored()); got != message(first) {
+		t.Errorf("stored message = %q after a held-back write, want the first one %q", got, message(first))
+	}
+
+	// Once the interval passed, the same write goes through.
+	now = now.Add(700 * time.Millisecond)
+	if hold := write(progress); hold != 0 {
+		t.Errorf("progress write held back for %v after the interval, want 0", hold)
+	}
+	if got := message(stored()); got != message(progress) {
+		t.Errorf("stored message = %q, want %q", got, message(progress))
+	}
+
+	// An outcome right after that write is written at once.
+	outcome := progress.DeepCopy()
+	outcome.Conditions[0].Status, outcome.Conditions[0].Reason = metav1.ConditionTrue, "RolloutStarted"
+	if hold := write(outcome); hold != 0 {
+		t.Errorf("outcome write held back for %v, want 0", hold)
+	}
+	if got := stored().Conditions[0].Status; got != metav1.ConditionTrue {
+		t.Errorf("stored RolloutStarted = %s, want True", got)
 	}
 }
