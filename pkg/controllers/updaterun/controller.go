@@ -113,8 +113,19 @@ func (r *Reconciler) Reconcile(ctx context.Context, req reconcile.Request) (reco
 	p := &pass{r: r, run: run, now: r.clock.Now()}
 	result, err := p.reconcile(ctx)
 
-	// One status write per pass, and none when nothing changed.
-	if !equality.Semantic.DeepEqual(original, &run.Status) {
+	// One status write per pass, and none when nothing changed; progress
+	// alone waits for its pace (see progressPace).
+	changed := !equality.Semantic.DeepEqual(original, &run.Status)
+	if changed && err == nil && len(p.events) == 0 && onlyClustersFinished(original, &run.Status) {
+		if wait := r.spacing.hold(run.Name, progressPace(runClusters(&run.Status))); wait > 0 {
+			ctrl.LoggerFrom(ctx).V(4).Info("Holding back a status write that only reports clusters finishing", "for", wait)
+			if result.RequeueAfter == 0 || wait < result.RequeueAfter {
+				result.RequeueAfter = wait
+			}
+			changed = false
+		}
+	}
+	if changed {
 		replaced := run.ResourceVersion
 		if werr := r.client.Status().Update(ctx, run); werr != nil {
 			return reconcile.Result{}, errors.Join(err, fmt.Errorf("updating the status of ClusterStagedUpdateRun %q: %w", run.Name, werr))

@@ -56,6 +56,18 @@ func (s *passSpacing) delay(run string) time.Duration {
 	return max(0, last.Add(s.spacing).Sub(s.now()))
 }
 
+// hold is how much longer a write of the run must wait for pace to have
+// passed since its last status write; zero for a run not written yet.
+func (s *passSpacing) hold(run string, pace time.Duration) time.Duration {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	last, ok := s.wrote[run]
+	if !ok {
+		return 0
+	}
+	return max(0, last.Add(pace).Sub(s.now()))
+}
+
 // enqueueSpaced maps an object to runs with mapFn and enqueues each after
 // its delay.
 func (s *passSpacing) enqueueSpaced(mapFn handler.MapFunc) handler.EventHandler {
