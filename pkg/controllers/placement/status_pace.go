@@ -16,14 +16,16 @@ import (
 // with every wave of clusters, and while a new placement is scheduled with
 // every batch of bindings. Writes that only report progress are therefore
 // paced: at most one per progressInterval, which grows with the number of
-// clusters (half a second each, so that what progress reports cost the API
+// clusters (a second each, so that what progress reports cost the API
 // server per second does not grow with the placement), up to
 // maxProgressInterval. The update run's status shows a rollout's progress
 // as it happens. A change a user acts on is written at once: a new resource
-// index or selection, a placement condition changing status or reason
-// (a rollout completing, say), and any cluster condition turning False.
+// index or selection (other than an External rollout's clusters all
+// reaching its index, see progressOnly), a placement condition changing
+// status, or reason unless it stays Unknown (a rollout completing, say),
+// and any cluster condition turning False.
 const (
-	progressIntervalPerCluster = 500 * time.Millisecond
+	progressIntervalPerCluster = time.Second
 	maxProgressInterval        = 30 * time.Second
 )
 
@@ -36,11 +38,18 @@ func progressInterval(clusters int) time.Duration {
 // progressOnly reports whether going from old to updated only moves the
 // rollout along: clusters coming and going, their conditions turning True
 // or Unknown, transition times, observed generations of cluster conditions,
-// and the messages of the placement's conditions (which count clusters).
+// the messages of the placement's conditions (which count clusters), and
+// the reasons of those that stay Unknown. While an External placement's
+// rollout is under way, its clusters all reaching one resource index (so
+// that the placement shows that index and its selection) is progress too:
+// the rollout is done only when RolloutStarted and the rest turn True.
 func progressOnly(old, updated *placementv1beta1.PlacementStatus) bool {
-	if old.ObservedResourceIndex != updated.ObservedResourceIndex ||
-		!equality.Semantic.DeepEqual(old.SelectedResources, updated.SelectedResources) ||
-		!sameOutcome(old.Conditions, updated.Conditions) {
+	if (old.ObservedResourceIndex != updated.ObservedResourceIndex ||
+		!equality.Semantic.DeepEqual(old.SelectedResources, updated.SelectedResources)) &&
+		(old.ObservedResourceIndex != "" || !rolloutUnderway(old) || !rolloutUnderway(updated)) {
+		return false
+	}
+	if !sameOutcome(old.Conditions, updated.Conditions) {
 		return false
 	}
 	before := make(map[string][]metav1.Condition, len(old.PerClusterPlacementStatuses))
@@ -60,15 +69,25 @@ func progressOnly(old, updated *placementv1beta1.PlacementStatus) bool {
 	return true
 }
 
+// rolloutUnderway reports whether a placement's RolloutStarted is Unknown:
+// some of its clusters have yet to start on the resources it selects.
+func rolloutUnderway(s *placementv1beta1.PlacementStatus) bool {
+	c := meta.FindStatusCondition(s.Conditions, string(placementv1beta1.ClusterResourcePlacementRolloutStarted))
+	return c != nil && c.Status == metav1.ConditionUnknown
+}
+
 // sameOutcome reports whether two lists of placement conditions hold the
-// same types with the same status, reason and observed generation.
+// same types with the same status and observed generation, and the same
+// reason unless both are Unknown (an Unknown condition says "not yet",
+// whatever its reason).
 func sameOutcome(old, updated []metav1.Condition) bool {
 	if len(old) != len(updated) {
 		return false
 	}
 	for _, c := range updated {
 		prev := meta.FindStatusCondition(old, c.Type)
-		if prev == nil || prev.Status != c.Status || prev.Reason != c.Reason || prev.ObservedGeneration != c.ObservedGeneration {
+		if prev == nil || prev.Status != c.Status || prev.ObservedGeneration != c.ObservedGeneration ||
+			(prev.Reason != c.Reason && c.Status != metav1.ConditionUnknown) {
 			return false
 		}
 	}

@@ -77,6 +77,13 @@ func TestProgressOnly(t *testing.T) {
 			want:   false,
 		},
 		{
+			name: "an Unknown placement condition changes reason",
+			change: func(s *placementv1beta1.PlacementStatus) {
+				s.Conditions[0].Reason = "RolloutControlledByExternalController"
+			},
+			want: true,
+		},
+		{
 			name: "the selection changes",
 			change: func(s *placementv1beta1.PlacementStatus) {
 				s.SelectedResources = append(s.SelectedResources, placementv1beta1.ResourceIdentifier{Version: "v1", Kind: "ConfigMap", Name: "cfg", Namespace: "app"})
@@ -119,6 +126,32 @@ func TestProgressOnly(t *testing.T) {
 		})
 	}
 
+	// An External placement's clusters all reaching the index its rollout
+	// moves them to, while some have yet to finish starting, is progress;
+	// its first index, once the rollout is done, and leaving an index are not.
+	mixed := func() *placementv1beta1.PlacementStatus {
+		s := paceStatus()
+		s.ObservedResourceIndex, s.SelectedResources = "", nil
+		s.Conditions[0].Reason = "RolloutControlledByExternalController"
+		return s
+	}
+	for _, tt := range []struct {
+		name       string
+		old, upd   *placementv1beta1.PlacementStatus
+		done, want bool
+	}{
+		{name: "all clusters reach the rollout's index", old: mixed(), upd: paceStatus(), want: true},
+		{name: "the rollout completes on the index", old: mixed(), upd: paceStatus(), done: true, want: false},
+		{name: "the clusters leave the index", old: paceStatus(), upd: mixed(), want: false},
+	} {
+		if tt.done {
+			tt.upd.Conditions[0].Status, tt.upd.Conditions[0].Reason = metav1.ConditionTrue, "RolloutStarted"
+		}
+		if got := progressOnly(tt.old, tt.upd); got != tt.want {
+			t.Errorf("%s: progressOnly() = %v, want %v", tt.name, got, tt.want)
+		}
+	}
+
 	// A cluster that stays False with the same reason is progress again.
 	old, updated := paceStatus(), paceStatus()
 	old.PerClusterPlacementStatuses[0].Conditions[1].Status = metav1.ConditionFalse
@@ -149,8 +182,8 @@ func TestStatusPacerHold(t *testing.T) {
 		want    time.Duration
 	}{
 		{name: "first write after a restart", change: progress, elapsed: 0, want: 0},
-		{name: "progress right after a write", written: true, change: progress, elapsed: 200 * time.Millisecond, want: 800 * time.Millisecond},
-		{name: "progress once the interval passed", written: true, change: progress, elapsed: time.Second, want: 0},
+		{name: "progress right after a write", written: true, change: progress, elapsed: 200 * time.Millisecond, want: 1800 * time.Millisecond},
+		{name: "progress once the interval passed", written: true, change: progress, elapsed: 2 * time.Second, want: 0},
 		{name: "an outcome right after a write", written: true, change: outcome, elapsed: 0, want: 0},
 	}
 	for _, tt := range tests {
@@ -162,7 +195,7 @@ func TestStatusPacerHold(t *testing.T) {
 			}
 			now = start.Add(tt.elapsed)
 			old, updated := tt.change()
-			// Two clusters: an interval of one second.
+			// Two clusters: an interval of two seconds.
 			if got := max(p.hold("crp", old, updated), 0); got != tt.want {
 				t.Errorf("hold() = %v, want %v", got, tt.want)
 			}
@@ -178,7 +211,7 @@ func TestStatusPacerHold(t *testing.T) {
 }
 
 func TestProgressInterval(t *testing.T) {
-	for clusters, want := range map[int]time.Duration{0: 0, 3: 1500 * time.Millisecond, 20: 10 * time.Second, 50: 25 * time.Second, 100: 30 * time.Second, 5000: 30 * time.Second} {
+	for clusters, want := range map[int]time.Duration{0: 0, 3: 3 * time.Second, 20: 20 * time.Second, 30: 30 * time.Second, 100: 30 * time.Second, 5000: 30 * time.Second} {
 		if got := progressInterval(clusters); got != want {
 			t.Errorf("progressInterval(%d) = %v, want %v", clusters, got, want)
 		}
@@ -223,19 +256,19 @@ func TestWriteStatusPacesProgress(t *testing.T) {
 		t.Fatalf("first write held back for %v", hold)
 	}
 
-	// Progress right after it waits out the interval (two clusters: 1 s).
+	// Progress right after it waits out the interval (two clusters: 2 s).
 	now = now.Add(300 * time.Millisecond)
 	progress := paceStatus()
 	progress.Conditions[0].Message = "There are still 0 cluster(s) in the process"
-	if hold := write(progress); hold != 700*time.Millisecond {
-		t.Errorf("progress write held back for %v, want 700ms", hold)
+	if hold := write(progress); hold != 1700*time.Millisecond {
+		t.Errorf("progress write held back for %v, want 1.7s", hold)
 	}
 	if got := message(stored()); got != message(first) {
 		t.Errorf("stored message = %q after a held-back write, want the first one %q", got, message(first))
 	}
 
 	// Once the interval passed, the same write goes through.
-	now = now.Add(700 * time.Millisecond)
+	now = now.Add(1700 * time.Millisecond)
 	if hold := write(progress); hold != 0 {
 		t.Errorf("progress write held back for %v after the interval, want 0", hold)
 	}
