@@ -19,10 +19,11 @@ import (
 
 // listSnapshotGroups returns the placement's resource snapshot groups,
 // oldest first. A snapshot without a valid index is an error: the placement
-// controller wrote it wrong, or someone else did.
-func (r *Reconciler) listSnapshotGroups(ctx context.Context, crpName string) ([]*resource.SnapshotGroup, error) {
+// controller wrote it wrong, or someone else did. opts may add
+// client.UnsafeDisableDeepCopy for a caller that only reads the snapshots.
+func (r *Reconciler) listSnapshotGroups(ctx context.Context, crpName string, opts ...client.ListOption) ([]*resource.SnapshotGroup, error) {
 	list := &placementv1beta1.ClusterResourceSnapshotList{}
-	if err := r.client.List(ctx, list, cacheindex.InPlacement(crpName)); err != nil {
+	if err := r.client.List(ctx, list, append(opts, cacheindex.InPlacement(crpName))...); err != nil {
 		return nil, fmt.Errorf("listing resource snapshots of %q: %w", crpName, err)
 	}
 	snapshots := make([]*placementv1beta1.ClusterResourceSnapshot, len(list.Items))

@@ -228,9 +228,11 @@ func perClusterStatus(b *placementv1beta1.ClusterResourceBinding, index string, 
 			break
 		}
 	}
-	pc.FailedPlacements = b.Status.FailedPlacements
-	pc.DriftedPlacements = b.Status.DriftedPlacements
-	pc.DiffedPlacements = b.Status.DiffedPlacements
+	// The binding may be the cache's own object: the status keeps copies.
+	if len(b.Status.FailedPlacements)+len(b.Status.DriftedPlacements)+len(b.Status.DiffedPlacements) > 0 {
+		reports := b.Status.DeepCopy()
+		pc.FailedPlacements, pc.DriftedPlacements, pc.DiffedPlacements = reports.FailedPlacements, reports.DriftedPlacements, reports.DiffedPlacements
+	}
 	return pc
 }
 

@@ -10,6 +10,7 @@ import (
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	placementv1beta1 "github.com/flotilla-dev/flotilla/apis/placement/v1beta1"
 	"github.com/flotilla-dev/flotilla/pkg/util/cacheindex"
@@ -19,6 +20,11 @@ import (
 // snapshot, its resource snapshots and its bindings, and writes it when it
 // changed. A positive duration is how long a progress-only write was held
 // back; the placement is due again then.
+//
+// The snapshots and bindings are read from the cache without copies: a
+// placement's bindings change one after the other during a rollout, and
+// each change recomputes the status from all of them. computeStatus only
+// reads them and copies what the status keeps (see perClusterStatus).
 func (r *Reconciler) updateStatus(ctx context.Context, crp *placementv1beta1.ClusterResourcePlacement, policySnapshot *placementv1beta1.ClusterSchedulingPolicySnapshot) (time.Duration, error) {
 	in := statusInputs{
 		policySnapshot: policySnapshot,
@@ -27,7 +33,7 @@ func (r *Reconciler) updateStatus(ctx context.Context, crp *placementv1beta1.Clu
 		resourcesOf:    map[string][]placementv1beta1.ResourceIdentifier{},
 	}
 
-	groups, err := r.listSnapshotGroups(ctx, crp.Name)
+	groups, err := r.listSnapshotGroups(ctx, crp.Name, client.UnsafeDisableDeepCopy)
 	if err != nil {
 		return 0, err
 	}
@@ -48,7 +54,7 @@ func (r *Reconciler) updateStatus(ctx context.Context, crp *placementv1beta1.Clu
 	}
 
 	bindings := &placementv1beta1.ClusterResourceBindingList{}
-	if err := r.client.List(ctx, bindings, cacheindex.InPlacement(crp.Name)); err != nil {
+	if err := r.client.List(ctx, bindings, cacheindex.InPlacement(crp.Name), client.UnsafeDisableDeepCopy); err != nil {
 		return 0, fmt.Errorf("listing bindings of %q: %w", crp.Name, err)
 	}
 	for i := range bindings.Items {

@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"k8s.io/apimachinery/pkg/api/equality"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	placementv1beta1 "github.com/flotilla-dev/flotilla/apis/placement/v1beta1"
@@ -212,5 +213,28 @@ func TestComputeStatusKeepsTransitionTimes(t *testing.T) {
 	again := computeStatus(crp, in)
 	if got := again.Conditions[0].LastTransitionTime; !got.Equal(&past) {
 		t.Errorf("LastTransitionTime = %v, want it kept at %v", got, past)
+	}
+}
+
+// The bindings computeStatus reads are the cache's own objects: what the
+// status keeps of them must be copies, or decoding the status write's
+// response into the placement would overwrite the cache.
+func TestPerClusterStatusCopiesTheBindingsReports(t *testing.T) {
+	b := binding("a", placementv1beta1.BindingStateBound, "p-1-snapshot")
+	id := placementv1beta1.ResourceIdentifier{Version: "v1", Kind: "ConfigMap", Name: "cfg", Namespace: "app"}
+	b.Status.FailedPlacements = []placementv1beta1.FailedResourcePlacement{{ResourceIdentifier: id, Condition: metav1.Condition{Type: "Applied", Reason: "Failed"}}}
+	b.Status.DriftedPlacements = []placementv1beta1.DriftedResourcePlacement{{ResourceIdentifier: id, ObservedDrifts: []placementv1beta1.PatchDetail{{Path: "/data/a"}}}}
+	b.Status.DiffedPlacements = []placementv1beta1.DiffedResourcePlacement{{ResourceIdentifier: id, ObservedDiffs: []placementv1beta1.PatchDetail{{Path: "/data/b"}}}}
+	want := b.DeepCopy()
+
+	pc := perClusterStatus(b, "1", perClusterConditionOrder, 1, nil)
+	if len(pc.FailedPlacements) != 1 || len(pc.DriftedPlacements) != 1 || len(pc.DiffedPlacements) != 1 {
+		t.Fatalf("perClusterStatus() reports = %+v, %+v, %+v; want one of each", pc.FailedPlacements, pc.DriftedPlacements, pc.DiffedPlacements)
+	}
+	pc.FailedPlacements[0].Name = "changed"
+	pc.DriftedPlacements[0].ObservedDrifts[0].Path = "/changed"
+	pc.DiffedPlacements[0].ObservedDiffs[0].Path = "/changed"
+	if !equality.Semantic.DeepEqual(b, want) {
+		t.Errorf("changing the per-cluster status changed the binding: %+v", b.Status)
 	}
 }
