@@ -51,15 +51,29 @@ type Calibration struct {
 	Rounds  []CalibrationRound `json:"rounds"`
 	// Writers is the writer count of the fastest round.
 	Writers int `json:"writers"`
-	// WritesPerSecond is the fastest round's rate: the rate the bound is
-	// computed with.
+	// WritesPerSecond is the fastest round's rate of a first rollout: the
+	// rate the initial phase's bound is computed with.
 	WritesPerSecond float64 `json:"writesPerSecond"`
+	// UpdateWriters and UpdateWritesPerSecond are the same for a rollout
+	// on objects that carry a previous rollout's status: the update
+	// phase's bound.
+	UpdateWriters         int     `json:"updateWriters"`
+	UpdateWritesPerSecond float64 `json:"updateWritesPerSecond"`
 }
 
-// CalibrationRound is one pass over the four writes with a writer count, in
-// writes per second.
+// CalibrationRound is one writer count's two rollouts: the first on fresh
+// objects, as in the initial phase, and then the update on the same
+// objects, which carry the first rollout's status then, as the update
+// phase's bindings and Works do (larger objects cost the API server more
+// to decode, validate, track and store).
 type CalibrationRound struct {
 	Writers int `json:"writers"`
+	CalibrationRollout
+	Update CalibrationRollout `json:"update"`
+}
+
+// CalibrationRollout is one pass over the four writes, in writes per second.
+type CalibrationRollout struct {
 	// BindingSpec: the update run binds the cluster (state Bound, resource
 	// snapshot name, apply strategy).
 	BindingSpec float64 `json:"bindingSpecPerSecond"`
@@ -97,27 +111,30 @@ func calibrate(ctx context.Context, c client.Client, k int, writers []int) (Cali
 		}
 		cal.Rounds = append(cal.Rounds, r)
 	}
-	best := bestRound(cal.Rounds)
-	cal.Writers, cal.WritesPerSecond = best.Writers, best.WritesPerSecond
+	first := bestRound(cal.Rounds, func(r CalibrationRound) float64 { return r.WritesPerSecond })
+	cal.Writers, cal.WritesPerSecond = first.Writers, first.WritesPerSecond
+	update := bestRound(cal.Rounds, func(r CalibrationRound) float64 { return r.Update.WritesPerSecond })
+	cal.UpdateWriters, cal.UpdateWritesPerSecond = update.Writers, update.Update.WritesPerSecond
 	return cal, nil
 }
 
-// bestRound returns the round with the highest overall rate, the first of
-// equals; the zero round for none.
-func bestRound(rounds []CalibrationRound) CalibrationRound {
+// bestRound returns the round with the highest rate, the first of equals;
+// the zero round for none.
+func bestRound(rounds []CalibrationRound, rate func(CalibrationRound) float64) CalibrationRound {
 	var best CalibrationRound
 	for _, r := range rounds {
-		if r.WritesPerSecond > best.WritesPerSecond {
+		if rate(r) > rate(best) {
 			best = r
 		}
 	}
 	return best
 }
 
-// calibrationRound creates k Scheduled bindings and k Works (untimed), times
-// the four writes of a cluster update on each with writers concurrent
-// writers, and deletes the objects again. round keeps the names of every
-// round apart.
+// calibrationRound creates k Scheduled bindings and k Works (untimed),
+// times the four writes of a cluster update on each with writers concurrent
+// writers twice (a first rollout to snapshot 1, then an update back to
+// snapshot 0's content as snapshot 2), and deletes the objects again. round
+// keeps the names of every round apart.
 func calibrationRound(ctx context.Context, c client.Client, round, k, writers int) (CalibrationRound, error) {
 	r := CalibrationRound{Writers: writers}
 	oldManifests, err := sampleManifests(configValue("initial"))
@@ -143,8 +160,21 @@ func calibrationRound(ctx context.Context, c client.Client, round, k, writers in
 	}); err != nil {
 		return r, errors.Join(err, deleteCalibrationObjects(ctx, c))
 	}
+	if r.CalibrationRollout, err = calibrationRollout(ctx, c, bindings, works, writers, 1, newManifests); err != nil {
+		return r, errors.Join(err, deleteCalibrationObjects(ctx, c))
+	}
+	if r.Update, err = calibrationRollout(ctx, c, bindings, works, writers, 2, oldManifests); err != nil {
+		return r, errors.Join(err, deleteCalibrationObjects(ctx, c))
+	}
+	return r, deleteCalibrationObjects(ctx, c)
+}
 
-	newSnapshot := fmt.Sprintf(placementv1beta1.ResourceSnapshotNameFmt, calibrationPlacement, 1)
+// calibrationRollout times the four writes of moving every binding and its
+// Work to resource snapshot index with manifests.
+func calibrationRollout(ctx context.Context, c client.Client, bindings []*placementv1beta1.ClusterResourceBinding, works []*placementv1beta1.Work,
+	writers, index int, manifests []placementv1beta1.Manifest) (CalibrationRollout, error) {
+	var r CalibrationRollout
+	snapshot := fmt.Sprintf(placementv1beta1.ResourceSnapshotNameFmt, calibrationPlacement, index)
 	steps := []struct {
 		rate *float64
 		op   func(i int) error
@@ -152,16 +182,16 @@ func calibrationRound(ctx context.Context, c client.Client, round, k, writers in
 		{&r.BindingSpec, func(i int) error {
 			b := bindings[i]
 			b.Spec.State = placementv1beta1.BindingStateBound
-			b.Spec.ResourceSnapshotName = newSnapshot
+			b.Spec.ResourceSnapshotName = snapshot
 			b.Spec.ApplyStrategy = runApplyStrategy()
-			metav1.SetMetaDataAnnotation(&b.ObjectMeta, placementv1beta1.BindingUpdateRunAnnotation, calibrationNamespace+"-run")
+			metav1.SetMetaDataAnnotation(&b.ObjectMeta, placementv1beta1.BindingUpdateRunAnnotation, runName(calibrationPlacement, index+1))
 			return c.Update(ctx, b)
 		}},
 		{&r.WorkUpdate, func(i int) error {
 			w := works[i]
-			w.Labels[placementv1beta1.ParentResourceSnapshotIndexLabel] = "1"
-			w.Annotations[placementv1beta1.ParentResourceSnapshotNameAnnotation] = newSnapshot
-			w.Spec.Workload.Manifests = newManifests
+			w.Labels[placementv1beta1.ParentResourceSnapshotIndexLabel] = strconv.Itoa(index)
+			w.Annotations[placementv1beta1.ParentResourceSnapshotNameAnnotation] = snapshot
+			w.Spec.Workload.Manifests = manifests
 			return c.Update(ctx, w)
 		}},
 		{&r.WorkStatus, func(i int) error {
@@ -169,21 +199,22 @@ func calibrationRound(ctx context.Context, c client.Client, round, k, writers in
 			return c.Status().Update(ctx, works[i])
 		}},
 		{&r.BindingStatus, func(i int) error {
-			setRolloutDone(bindings[i])
+			setRolloutDone(bindings[i], index)
 			return c.Status().Update(ctx, bindings[i])
 		}},
 	}
+	k := len(bindings)
 	var elapsed time.Duration
 	for _, s := range steps {
 		d, err := parallel(k, writers, s.op)
 		if err != nil {
-			return r, errors.Join(err, deleteCalibrationObjects(ctx, c))
+			return r, err
 		}
 		*s.rate = float64(k) / d.Seconds()
 		elapsed += d
 	}
 	r.WritesPerSecond = float64(len(steps)*k) / elapsed.Seconds()
-	return r, deleteCalibrationObjects(ctx, c)
+	return r, nil
 }
 
 // calibrationBinding is the i-th binding of a round, as the scheduler
@@ -243,17 +274,17 @@ func runApplyStrategy() *placementv1beta1.ApplyStrategy {
 }
 
 // setRolloutDone sets the conditions a binding has once its cluster's
-// rollout is done: the update run's RolloutStarted and the work generator's
-// Overridden, WorkSynchronized, Applied and Available, all True at the
-// binding's generation.
-func setRolloutDone(b *placementv1beta1.ClusterResourceBinding) {
+// rollout to resource snapshot index is done: the update run's
+// RolloutStarted and the work generator's Overridden, WorkSynchronized,
+// Applied and Available, all True at the binding's generation.
+func setRolloutDone(b *placementv1beta1.ClusterResourceBinding, index int) {
 	for _, c := range []struct {
 		t       placementv1beta1.ResourceBindingConditionType
 		reason  string
 		message string
 	}{
 		{placementv1beta1.ResourceBindingRolloutStarted, placementv1beta1.BindingRolloutStartedReason,
-			fmt.Sprintf(rolloutStartedMessage, "1", runName(calibrationPlacement, 2))},
+			fmt.Sprintf(rolloutStartedMessage, strconv.Itoa(index), runName(calibrationPlacement, index+1))},
 		{placementv1beta1.ResourceBindingOverridden, placementv1beta1.BindingOverrideNotSpecifiedReason, noOverrideMessage},
 		{placementv1beta1.ResourceBindingWorkSynchronized, placementv1beta1.BindingAllWorkSyncedReason, allSyncedMessage},
 		{placementv1beta1.ResourceBindingApplied, placementv1beta1.BindingAllWorkAppliedReason, allAppliedMessage},

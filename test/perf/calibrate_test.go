@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 
@@ -44,27 +45,41 @@ func TestParseWriters(t *testing.T) {
 }
 
 func TestBestRound(t *testing.T) {
+	round := func(writers int, first, update float64) CalibrationRound {
+		return CalibrationRound{Writers: writers, CalibrationRollout: CalibrationRollout{BindingSpec: 2 * first, WritesPerSecond: first},
+			Update: CalibrationRollout{WritesPerSecond: update}}
+	}
+	firstRate := func(r CalibrationRound) float64 { return r.WritesPerSecond }
+	updateRate := func(r CalibrationRound) float64 { return r.Update.WritesPerSecond }
 	tests := map[string]struct {
 		rounds []CalibrationRound
+		rate   func(CalibrationRound) float64
 		want   CalibrationRound
 	}{
-		"no rounds give the zero round": {},
+		"no rounds give the zero round": {rate: firstRate},
 		"the highest overall rate wins, not the highest step": {
 			rounds: []CalibrationRound{
-				{Writers: 4, BindingSpec: 900, WritesPerSecond: 400},
-				{Writers: 16, BindingSpec: 600, WritesPerSecond: 500},
-				{Writers: 32, BindingSpec: 700, WritesPerSecond: 450},
+				{Writers: 4, CalibrationRollout: CalibrationRollout{BindingSpec: 900, WritesPerSecond: 400}},
+				{Writers: 16, CalibrationRollout: CalibrationRollout{BindingSpec: 600, WritesPerSecond: 500}},
+				{Writers: 32, CalibrationRollout: CalibrationRollout{BindingSpec: 700, WritesPerSecond: 450}},
 			},
-			want: CalibrationRound{Writers: 16, BindingSpec: 600, WritesPerSecond: 500},
+			rate: firstRate,
+			want: CalibrationRound{Writers: 16, CalibrationRollout: CalibrationRollout{BindingSpec: 600, WritesPerSecond: 500}},
 		},
 		"the first of equal rounds wins": {
-			rounds: []CalibrationRound{{Writers: 4, WritesPerSecond: 500}, {Writers: 16, WritesPerSecond: 500}},
-			want:   CalibrationRound{Writers: 4, WritesPerSecond: 500},
+			rounds: []CalibrationRound{round(4, 500, 0), round(16, 500, 0)},
+			rate:   firstRate,
+			want:   round(4, 500, 0),
+		},
+		"the update's best round is its own": {
+			rounds: []CalibrationRound{round(4, 400, 380), round(16, 500, 350)},
+			rate:   updateRate,
+			want:   round(4, 400, 380),
 		},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
-			if diff := cmp.Diff(tc.want, bestRound(tc.rounds)); diff != "" {
+			if diff := cmp.Diff(tc.want, bestRound(tc.rounds, tc.rate)); diff != "" {
 				t.Errorf("bestRound (-want,+got):\n%s", diff)
 			}
 		})
@@ -109,7 +124,7 @@ func TestSetRolloutDone(t *testing.T) {
 		Type: string(placementv1beta1.ResourceBindingApplied), Status: metav1.ConditionFalse,
 		Reason: placementv1beta1.BindingApplyInProgressReason, ObservedGeneration: 1,
 	})
-	setRolloutDone(b)
+	setRolloutDone(b, 2)
 	want := map[string]string{
 		string(placementv1beta1.ResourceBindingRolloutStarted):   placementv1beta1.BindingRolloutStartedReason,
 		string(placementv1beta1.ResourceBindingOverridden):       placementv1beta1.BindingOverrideNotSpecifiedReason,
@@ -126,5 +141,10 @@ func TestSetRolloutDone(t *testing.T) {
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("condition reasons (-want,+got):\n%s", diff)
+	}
+	// RolloutStarted names the index and the run, as the work generator's does.
+	started := meta.FindStatusCondition(b.Status.Conditions, string(placementv1beta1.ResourceBindingRolloutStarted))
+	if want := fmt.Sprintf(rolloutStartedMessage, "2", runName(calibrationPlacement, 3)); started == nil || started.Message != want {
+		t.Errorf("RolloutStarted = %+v, want message %q", started, want)
 	}
 }

@@ -149,8 +149,9 @@ type sizeRun struct {
 	tracker                    *runTracker
 	changed                    *notifier
 	apiServerPID, etcdPID      int
-	// writeRate is the calibrated writes per second.
-	writeRate float64
+	// writeRate and updateWriteRate are the calibrated writes per second
+	// of a first rollout and of an update (see Calibration).
+	writeRate, updateWriteRate float64
 }
 
 // runSize measures one fleet size on a fresh hub and stops everything it
@@ -188,7 +189,7 @@ func runSize(ctx context.Context, o options, calWriters []int, n, m int) (res Si
 	if res.Calibration, err = calibrate(ctx, driver, o.calObjects, calWriters); err != nil {
 		return res, err
 	}
-	s.writeRate = res.Calibration.WritesPerSecond
+	s.writeRate, s.updateWriteRate = res.Calibration.WritesPerSecond, res.Calibration.UpdateWritesPerSecond
 
 	logf("%dx%d: starting the hub agent %s %s", n, m, strings.Join(o.hubAgentEnv, " "), strings.Join(o.hubAgentArgs, " "))
 	if err := h.startAgent(ctx, o.binDir, dir, o.hubAgentArgs, o.hubAgentEnv); err != nil {
@@ -405,8 +406,14 @@ func (s *sizeRun) phase(ctx context.Context, name string, seq, index int) (Phase
 	p.Reconciles = sumBy(diff(before.agent, after.agent, reconcileTotalMetric), nil, "controller", "result")
 	p.ReconcileErrors = sumBy(diff(before.agent, after.agent, reconcileErrorsMetric), nil, "controller")
 
-	if s.writeRate > 0 {
-		p.BoundSeconds = float64(p.MinWrites) / s.writeRate
+	// The initial phase's rollouts are every cluster's first; the update
+	// phase's bindings and Works carry the previous rollout's status.
+	rate := s.writeRate
+	if index > 0 {
+		rate = s.updateWriteRate
+	}
+	if rate > 0 {
+		p.BoundSeconds = float64(p.MinWrites) / rate
 		p.P90OverBound = p.Latency.P90 / p.BoundSeconds
 		p.WallOverBound = p.WallSeconds / p.BoundSeconds
 	}

@@ -230,10 +230,16 @@ func printSize(w io.Writer, r SizeResult) {
 	for i, round := range c.Rounds {
 		writers[i] = strconv.Itoa(round.Writers)
 	}
-	fmt.Fprintf(w, "calibration (%d objects; best of %s writers: %d, %.0f writes/s):\n", c.Objects, strings.Join(writers, ", "), c.Writers, c.WritesPerSecond)
+	fmt.Fprintf(w, "calibration (%d objects; best of %s writers: first rollout %.0f writes/s with %d, update %.0f writes/s with %d):\n",
+		c.Objects, strings.Join(writers, ", "), c.WritesPerSecond, c.Writers, c.UpdateWritesPerSecond, c.UpdateWriters)
 	for _, round := range c.Rounds {
-		fmt.Fprintf(w, "  %d writers: binding spec %.0f/s, Work update %.0f/s, Work status %.0f/s, binding status %.0f/s; all %.0f/s\n",
-			round.Writers, round.BindingSpec, round.WorkUpdate, round.WorkStatus, round.BindingStatus, round.WritesPerSecond)
+		for _, r := range []struct {
+			name string
+			CalibrationRollout
+		}{{"first rollout", round.CalibrationRollout}, {"update", round.Update}} {
+			fmt.Fprintf(w, "  %d writers, %s: binding spec %.0f/s, Work update %.0f/s, Work status %.0f/s, binding status %.0f/s; all %.0f/s\n",
+				round.Writers, r.name, r.BindingSpec, r.WorkUpdate, r.WorkStatus, r.BindingStatus, r.WritesPerSecond)
+		}
 	}
 	fmt.Fprintf(w, "setup: members joined in %.1fs, placements scheduled at snapshot 0 in %.1fs\n\n", r.JoinSeconds, r.SetupSecs)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
