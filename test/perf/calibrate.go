@@ -12,6 +12,7 @@ import (
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
@@ -67,7 +68,10 @@ type Calibration struct {
 // phase's bindings and Works do (larger objects cost the API server more
 // to decode, validate, track and store).
 type CalibrationRound struct {
-	Writers int `json:"writers"`
+	// When is "before" the hub agent starts or "after" the phases, with
+	// the hub agent stopped again.
+	When    string `json:"when"`
+	Writers int    `json:"writers"`
 	CalibrationRollout
 	Update CalibrationRollout `json:"update"`
 }
@@ -89,33 +93,40 @@ type CalibrationRollout struct {
 }
 
 // calibrate times, for each writer count, the four writes of k cluster
-// updates on fresh objects shaped like the scenario's, and picks the fastest
-// round. It runs before the hub agent starts, so it measures the API server
-// alone, and it deletes its bindings before it returns, so the hub agent
-// never sees them.
-func calibrate(ctx context.Context, c client.Client, k int, writers []int) (Calibration, error) {
-	cal := Calibration{Objects: k}
-	if err := c.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: calibrationNamespace}}); err != nil {
-		return cal, fmt.Errorf("creating namespace %s: %w", calibrationNamespace, err)
+// updates on fresh objects shaped like the scenario's (see
+// calibrationRound), and returns the rounds marked with when. It runs while
+// the hub agent is stopped, so it measures the API server alone, and it
+// deletes its objects before it returns, so the hub agent never sees them.
+func calibrate(ctx context.Context, c client.Client, k int, writers []int, when string) ([]CalibrationRound, error) {
+	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: calibrationNamespace}}
+	if err := c.Create(ctx, ns); err != nil && !apierrors.IsAlreadyExists(err) {
+		return nil, fmt.Errorf("creating namespace %s: %w", calibrationNamespace, err)
 	}
 	// One object through every step first, so that one-time costs (the
 	// first request for a CRD's kind, the REST mapping, connection setup)
 	// are not timed.
-	if _, err := calibrationRound(ctx, c, 0, 1, 1); err != nil {
-		return cal, fmt.Errorf("calibrating (warm-up): %w", err)
+	if _, err := calibrationRound(ctx, c, when, 0, 1, 1); err != nil {
+		return nil, fmt.Errorf("calibrating (warm-up): %w", err)
 	}
+	var rounds []CalibrationRound
 	for i, w := range writers {
-		r, err := calibrationRound(ctx, c, i+1, k, w)
+		r, err := calibrationRound(ctx, c, when, i+1, k, w)
 		if err != nil {
-			return cal, fmt.Errorf("calibrating with %d writers: %w", w, err)
+			return rounds, fmt.Errorf("calibrating with %d writers: %w", w, err)
 		}
-		cal.Rounds = append(cal.Rounds, r)
+		rounds = append(rounds, r)
 	}
+	return rounds, nil
+}
+
+// add records rounds and picks the fastest of all rounds so far, for a
+// first rollout and for an update.
+func (cal *Calibration) add(rounds ...CalibrationRound) {
+	cal.Rounds = append(cal.Rounds, rounds...)
 	first := bestRound(cal.Rounds, func(r CalibrationRound) float64 { return r.WritesPerSecond })
 	cal.Writers, cal.WritesPerSecond = first.Writers, first.WritesPerSecond
 	update := bestRound(cal.Rounds, func(r CalibrationRound) float64 { return r.Update.WritesPerSecond })
 	cal.UpdateWriters, cal.UpdateWritesPerSecond = update.Writers, update.Update.WritesPerSecond
-	return cal, nil
 }
 
 // bestRound returns the round with the highest rate, the first of equals;
@@ -135,8 +146,8 @@ func bestRound(rounds []CalibrationRound, rate func(CalibrationRound) float64) C
 // writers twice (a first rollout to snapshot 1, then an update back to
 // snapshot 0's content as snapshot 2), and deletes the objects again. round
 // keeps the names of every round apart.
-func calibrationRound(ctx context.Context, c client.Client, round, k, writers int) (CalibrationRound, error) {
-	r := CalibrationRound{Writers: writers}
+func calibrationRound(ctx context.Context, c client.Client, when string, round, k, writers int) (CalibrationRound, error) {
+	r := CalibrationRound{When: when, Writers: writers}
 	oldManifests, err := sampleManifests(configValue("initial"))
 	if err != nil {
 		return r, err
@@ -148,11 +159,11 @@ func calibrationRound(ctx context.Context, c client.Client, round, k, writers in
 	bindings := make([]*placementv1beta1.ClusterResourceBinding, k)
 	works := make([]*placementv1beta1.Work, k)
 	if _, err := parallel(k, writers, func(i int) error {
-		bindings[i] = calibrationBinding(round, i)
+		bindings[i] = calibrationBinding(roundID(when, round), i)
 		if err := c.Create(ctx, bindings[i]); err != nil {
 			return fmt.Errorf("creating ClusterResourceBinding %s: %w", bindings[i].Name, err)
 		}
-		works[i] = calibrationWork(round, i, bindings[i].Name, oldManifests)
+		works[i] = calibrationWork(roundID(when, round), i, bindings[i].Name, oldManifests)
 		if err := c.Create(ctx, works[i]); err != nil {
 			return fmt.Errorf("creating Work %s/%s: %w", works[i].Namespace, works[i].Name, err)
 		}
@@ -167,6 +178,15 @@ func calibrationRound(ctx context.Context, c client.Client, round, k, writers in
 		return r, errors.Join(err, deleteCalibrationObjects(ctx, c))
 	}
 	return r, deleteCalibrationObjects(ctx, c)
+}
+
+// roundID keeps the object names of the rounds before and after the phases
+// apart.
+func roundID(when string, round int) int {
+	if when == "after" {
+		return 1000 + round
+	}
+	return round
 }
 
 // calibrationRollout times the four writes of moving every binding and its

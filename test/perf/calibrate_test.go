@@ -148,3 +148,45 @@ func TestSetRolloutDone(t *testing.T) {
 		t.Errorf("RolloutStarted = %+v, want message %q", started, want)
 	}
 }
+
+func TestCalibrationAddPicksTheFastestOfBothCalibrations(t *testing.T) {
+	var cal Calibration
+	cal.add(
+		CalibrationRound{When: "before", Writers: 4, CalibrationRollout: CalibrationRollout{WritesPerSecond: 350}, Update: CalibrationRollout{WritesPerSecond: 300}},
+		CalibrationRound{When: "before", Writers: 16, CalibrationRollout: CalibrationRollout{WritesPerSecond: 400}, Update: CalibrationRollout{WritesPerSecond: 250}},
+	)
+	if cal.WritesPerSecond != 400 || cal.Writers != 16 || cal.UpdateWritesPerSecond != 300 || cal.UpdateWriters != 4 {
+		t.Errorf("after the first calibration: %+v, want 400 writes/s with 16 writers and 300 with 4 for an update", cal)
+	}
+	cal.add(
+		CalibrationRound{When: "after", Writers: 4, CalibrationRollout: CalibrationRollout{WritesPerSecond: 380}, Update: CalibrationRollout{WritesPerSecond: 320}},
+		CalibrationRound{When: "after", Writers: 16, CalibrationRollout: CalibrationRollout{WritesPerSecond: 390}, Update: CalibrationRollout{WritesPerSecond: 310}},
+	)
+	if cal.WritesPerSecond != 400 || cal.Writers != 16 || cal.UpdateWritesPerSecond != 320 || cal.UpdateWriters != 4 || len(cal.Rounds) != 4 {
+		t.Errorf("after both calibrations: %+v, want 400 writes/s with 16 writers, 320 with 4 for an update, and 4 rounds", cal)
+	}
+}
+
+func TestApplyBoundsUsesEachPhasesRate(t *testing.T) {
+	r := SizeResult{
+		Calibration: Calibration{WritesPerSecond: 500, UpdateWritesPerSecond: 400},
+		Phases: []PhaseResult{
+			{Name: "initial", MinWrites: 1000, Latency: Latency{P90: 4}, WallSeconds: 5},
+			{Name: "update", Update: true, MinWrites: 1000, Latency: Latency{P90: 5}, WallSeconds: 6},
+		},
+	}
+	r.applyBounds()
+	for i, want := range []struct{ bound, p90, wall float64 }{{2, 2, 2.5}, {2.5, 2, 2.4}} {
+		p := r.Phases[i]
+		if p.BoundSeconds != want.bound || p.P90OverBound != want.p90 || p.WallOverBound != want.wall {
+			t.Errorf("phase %s: bound %v, p90/bound %v, wall/bound %v; want %v, %v, %v", p.Name, p.BoundSeconds, p.P90OverBound, p.WallOverBound, want.bound, want.p90, want.wall)
+		}
+	}
+
+	// Without a calibration there is no bound.
+	r = SizeResult{Phases: []PhaseResult{{Name: "initial", MinWrites: 1000}}}
+	r.applyBounds()
+	if r.Phases[0].BoundSeconds != 0 {
+		t.Errorf("bound without a calibration = %v, want 0", r.Phases[0].BoundSeconds)
+	}
+}

@@ -147,7 +147,15 @@ func (h *hub) agentAlive() bool {
 // stop stops the hub agent (SIGTERM, then SIGKILL after a grace period) and
 // the control plane.
 func (h *hub) stop() error {
-	var errs []error
+	errs := []error{h.stopAgent()}
+	if h.env != nil {
+		errs = append(errs, h.env.Stop())
+	}
+	return errors.Join(errs...)
+}
+
+// stopAgent stops the hub agent, if it runs, and closes its log.
+func (h *hub) stopAgent() error {
 	if h.agent != nil && h.agentAlive() {
 		_ = h.agent.Process.Signal(syscall.SIGTERM)
 		select {
@@ -157,13 +165,12 @@ func (h *hub) stop() error {
 			<-h.agentExited
 		}
 	}
-	if h.agentLog != nil {
-		errs = append(errs, h.agentLog.Close())
+	if h.agentLog == nil {
+		return nil
 	}
-	if h.env != nil {
-		errs = append(errs, h.env.Stop())
-	}
-	return errors.Join(errs...)
+	err := h.agentLog.Close()
+	h.agentLog = nil
+	return err
 }
 
 // waitReady polls url every 200ms until it answers 200, the process exits or

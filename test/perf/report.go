@@ -106,6 +106,9 @@ type PhaseResult struct {
 	Reconciles      map[string]float64 `json:"reconciles"`
 	ReconcileErrors map[string]float64 `json:"reconcileErrors,omitempty"`
 
+	// Update is set for a phase whose bindings and Works carry a previous
+	// rollout's status; its bound uses the calibrated update rate.
+	Update        bool    `json:"update"`
 	MinWrites     int     `json:"minWrites"`
 	BoundSeconds  float64 `json:"boundSeconds"`
 	P90OverBound  float64 `json:"p90OverBound"`
@@ -125,6 +128,24 @@ type SizeResult struct {
 	Problems []string `json:"problems,omitempty"`
 	// HubAgentLog is the hub agent's log file.
 	HubAgentLog string `json:"hubAgentLog"`
+}
+
+// applyBounds sets each phase's bound from the calibration: its fewest
+// writes at the calibrated rate of its kind of rollout.
+func (r *SizeResult) applyBounds() {
+	for i := range r.Phases {
+		p := &r.Phases[i]
+		rate := r.Calibration.WritesPerSecond
+		if p.Update {
+			rate = r.Calibration.UpdateWritesPerSecond
+		}
+		if rate <= 0 {
+			continue
+		}
+		p.BoundSeconds = float64(p.MinWrites) / rate
+		p.P90OverBound = p.Latency.P90 / p.BoundSeconds
+		p.WallOverBound = p.WallSeconds / p.BoundSeconds
+	}
 }
 
 // Results is the JSON document --out receives.
@@ -237,8 +258,8 @@ func printSize(w io.Writer, r SizeResult) {
 			name string
 			CalibrationRollout
 		}{{"first rollout", round.CalibrationRollout}, {"update", round.Update}} {
-			fmt.Fprintf(w, "  %d writers, %s: binding spec %.0f/s, Work update %.0f/s, Work status %.0f/s, binding status %.0f/s; all %.0f/s\n",
-				round.Writers, r.name, r.BindingSpec, r.WorkUpdate, r.WorkStatus, r.BindingStatus, r.WritesPerSecond)
+			fmt.Fprintf(w, "  %s, %d writers, %s: binding spec %.0f/s, Work update %.0f/s, Work status %.0f/s, binding status %.0f/s; all %.0f/s\n",
+				round.When, round.Writers, r.name, r.BindingSpec, r.WorkUpdate, r.WorkStatus, r.BindingStatus, r.WritesPerSecond)
 		}
 	}
 	fmt.Fprintf(w, "setup: members joined in %.1fs, placements scheduled at snapshot 0 in %.1fs\n\n", r.JoinSeconds, r.SetupSecs)
