@@ -22,7 +22,8 @@ const (
 	maxProgressPace        = 15 * time.Second
 )
 
-// progressPace is how far apart a run of clusters clusters writes progress.
+// progressPace is the least time from a run's last status write to one
+// that only reports progress, for a run of the given number of clusters.
 func progressPace(clusters int) time.Duration {
 	return min(time.Duration(clusters)*progressPacePerCluster, maxProgressPace)
 }
