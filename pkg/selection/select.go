@@ -46,10 +46,14 @@ type Selector struct {
 	watcher *Watcher
 }
 
-// New returns a Selector for the hub at cfg. placements reads
-// ClusterResourcePlacements (the manager's cache); window is how long a
-// change waits for further changes before its placements reconcile.
-func New(cfg *rest.Config, placements client.Reader, window time.Duration) (*Selector, error) {
+// New returns a Selector for the hub at cfg. placements is the manager's
+// cache, which reads ClusterResourcePlacements and gets an index of what
+// they select; window is how long a change waits for further changes
+// before its placements reconcile.
+func New(cfg *rest.Config, placements PlacementCache, window time.Duration) (*Selector, error) {
+	if err := indexPlacements(context.Background(), placements); err != nil {
+		return nil, err
+	}
 	dc, err := discovery.NewDiscoveryClientForConfig(cfg)
 	if err != nil {
 		return nil, fmt.Errorf("creating the discovery client: %w", err)

@@ -175,11 +175,8 @@ func (w *Watcher) changed(r Resource, obj any) {
 	w.mu.Lock()
 	ctx, q := w.ctx, w.queue
 	w.mu.Unlock()
-	// Read only: a placement's status lists every cluster, so copying every
-	// placement on each change of a selected object would cost more than
-	// the rest of the hub agent.
-	crps := &placementv1beta1.ClusterResourcePlacementList{}
-	if err := w.placements.List(ctx, crps, client.UnsafeDisableDeepCopy); err != nil {
+	crps, err := w.candidates(ctx, r, m)
+	if err != nil {
 		ctrl.LoggerFrom(ctx).Error(err, "Cannot list placements to notify of a resource change", "resource", r.GVR.String())
 		return
 	}
@@ -187,12 +184,12 @@ func (w *Watcher) changed(r Resource, obj any) {
 	if m.GetNamespace() != "" {
 		nsLabels = w.namespaceLabels(m.GetNamespace())
 	}
-	for i := range crps.Items {
-		if mightSelect(&crps.Items[i], r, m, nsLabels) {
+	for _, crp := range crps {
+		if mightSelect(crp, r, m, nsLabels) {
 			w.mu.Lock()
-			w.changes[crps.Items[i].Name]++
+			w.changes[crp.Name]++
 			w.mu.Unlock()
-			q.AddAfter(reconcile.Request{NamespacedName: client.ObjectKeyFromObject(&crps.Items[i])}, w.window)
+			q.AddAfter(reconcile.Request{NamespacedName: client.ObjectKeyFromObject(crp)}, w.window)
 		}
 	}
 }

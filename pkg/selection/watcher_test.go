@@ -31,7 +31,8 @@ func TestFreshnessFollowsChanges(t *testing.T) {
 			}},
 		}
 	}
-	placements := fake.NewClientBuilder().WithScheme(scheme).WithObjects(crp("a", "app-a"), crp("b", "app-b")).Build()
+	placements := fake.NewClientBuilder().WithScheme(scheme).WithObjects(crp("a", "app-a"), crp("b", "app-b")).
+		WithIndex(&placementv1beta1.ClusterResourcePlacement{}, selectsIndex, selectsKeys).Build()
 	w := newWatcher(nil, nil, placements, time.Hour)
 	q := workqueue.NewTypedRateLimitingQueue(workqueue.DefaultTypedControllerRateLimiter[reconcile.Request]())
 	defer q.ShutDown()
