@@ -10,7 +10,9 @@ package selection
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
+	"sync"
 
 	"k8s.io/apimachinery/pkg/api/meta"
 	"k8s.io/apimachinery/pkg/runtime/schema"
@@ -33,6 +35,13 @@ type Resource struct {
 type Catalog struct {
 	discovery discovery.CachedDiscoveryInterface
 	mapper    *restmapper.DeferredDiscoveryRESTMapper
+
+	// namespaced remembers NamespacedResources until discovery is
+	// refreshed: every placement that selects a namespace asks for it on
+	// every selection, and computing it from cached discovery allocates
+	// the whole discovery document again.
+	mu         sync.Mutex
+	namespaced []Resource
 }
 
 // NewCatalog returns a Catalog reading discovery from dc.
@@ -44,6 +53,13 @@ func NewCatalog(dc discovery.DiscoveryInterface) *Catalog {
 // Invalidate forgets what discovery said, so the next lookup asks again.
 func (c *Catalog) Invalidate() {
 	c.mapper.Reset()
+	c.forgetNamespaced()
+}
+
+func (c *Catalog) forgetNamespaced() {
+	c.mu.Lock()
+	c.namespaced = nil
+	c.mu.Unlock()
 }
 
 // Lookup returns the resource serving gvk, refreshing discovery once when the
@@ -52,7 +68,7 @@ func (c *Catalog) Invalidate() {
 func (c *Catalog) Lookup(gvk schema.GroupVersionKind) (Resource, error) {
 	mapping, err := c.mapper.RESTMapping(gvk.GroupKind(), gvk.Version)
 	if meta.IsNoMatchError(err) {
-		c.mapper.Reset()
+		c.Invalidate()
 		mapping, err = c.mapper.RESTMapping(gvk.GroupKind(), gvk.Version)
 	}
 	if err != nil {
@@ -68,18 +84,40 @@ func (c *Catalog) Lookup(gvk schema.GroupVersionKind) (Resource, error) {
 // NamespacedResources returns, in their preferred versions, the namespaced
 // kinds whose objects a namespace brings along: those that can be listed and
 // watched and that fleet may propagate. API groups whose discovery fails (an
-// unavailable aggregated API) are left out rather than failing everything.
+// unavailable aggregated API) are left out rather than failing everything;
+// such a partial answer is not remembered.
 func (c *Catalog) NamespacedResources() ([]Resource, error) {
+	c.mu.Lock()
+	known := c.namespaced
+	c.mu.Unlock()
+	if known != nil {
+		return slices.Clone(known), nil
+	}
+	out, complete, err := c.discoverNamespaced()
+	if err != nil {
+		return nil, err
+	}
+	if complete {
+		c.mu.Lock()
+		c.namespaced = slices.Clone(out)
+		c.mu.Unlock()
+	}
+	return out, nil
+}
+
+// discoverNamespaced computes NamespacedResources from discovery; complete
+// is false when some API groups could not be discovered.
+func (c *Catalog) discoverNamespaced() (out []Resource, complete bool, err error) {
 	lists, err := discovery.ServerPreferredNamespacedResources(c.discovery)
 	if err != nil && !discovery.IsGroupDiscoveryFailedError(err) {
-		return nil, fmt.Errorf("discovering namespaced kinds: %w", err)
+		return nil, false, fmt.Errorf("discovering namespaced kinds: %w", err)
 	}
+	complete = err == nil
 	lists = discovery.FilteredBy(discovery.SupportsAllVerbs{Verbs: []string{"list", "watch", "get"}}, lists)
-	var out []Resource
 	for _, list := range lists {
 		gv, perr := schema.ParseGroupVersion(list.GroupVersion)
 		if perr != nil {
-			return nil, errors.Join(fmt.Errorf("parsing discovered group version %q: %w", list.GroupVersion, perr), err)
+			return nil, false, errors.Join(fmt.Errorf("parsing discovered group version %q: %w", list.GroupVersion, perr), err)
 		}
 		for _, r := range list.APIResources {
 			if strings.Contains(r.Name, "/") { // a subresource
@@ -92,5 +130,5 @@ func (c *Catalog) NamespacedResources() ([]Resource, error) {
 			out = append(out, Resource{GVR: gvr, GVK: gv.WithKind(r.Kind), Namespaced: true})
 		}
 	}
-	return out, nil
+	return out, complete, nil
 }

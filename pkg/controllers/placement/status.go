@@ -277,12 +277,19 @@ func aggregate(out *placementv1beta1.PlacementStatus, order []placementv1beta1.R
 }
 
 // removeConditions removes the placement-level (or per-cluster) conditions
-// that correspond to the given binding condition types.
+// that correspond to the given binding condition types. The list is
+// computeStatus's own, so it is edited in place: meta.RemoveStatusCondition
+// allocates a new list for every type, present or not, and that was most of
+// what a status computation allocated.
 func removeConditions(conds *[]metav1.Condition, types []placementv1beta1.ResourceBindingConditionType) {
-	for _, t := range types {
-		meta.RemoveStatusCondition(conds, string(t))
-		meta.RemoveStatusCondition(conds, string(placementConditions[t].conditionType))
-	}
+	*conds = slices.DeleteFunc(*conds, func(c metav1.Condition) bool {
+		for _, t := range types {
+			if c.Type == string(t) || c.Type == string(placementConditions[t].conditionType) {
+				return true
+			}
+		}
+		return false
+	})
 }
 
 // resourceIdentifiers lists the objects a resource snapshot group holds.

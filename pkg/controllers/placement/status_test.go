@@ -238,3 +238,46 @@ func TestPerClusterStatusCopiesTheBindingsReports(t *testing.T) {
 		t.Errorf("changing the per-cluster status changed the binding: %+v", b.Status)
 	}
 }
+
+func TestRemoveConditions(t *testing.T) {
+	conds := func(types ...string) []metav1.Condition {
+		var out []metav1.Condition
+		for _, ct := range types {
+			out = append(out, metav1.Condition{Type: ct, Status: metav1.ConditionTrue})
+		}
+		return out
+	}
+	typesOf := func(cs []metav1.Condition) []string {
+		var out []string
+		for _, c := range cs {
+			out = append(out, c.Type)
+		}
+		return out
+	}
+	tests := map[string]struct {
+		in     []metav1.Condition
+		remove []placementv1beta1.ResourceBindingConditionType
+		want   []string
+	}{
+		"per-cluster and placement-level types go, the rest stays in order": {
+			in:     conds("ClusterResourcePlacementScheduled", "Applied", "ClusterResourcePlacementAvailable", "RolloutStarted"),
+			remove: []placementv1beta1.ResourceBindingConditionType{placementv1beta1.ResourceBindingApplied, placementv1beta1.ResourceBindingAvailable},
+			want:   []string{"ClusterResourcePlacementScheduled", "RolloutStarted"},
+		},
+		"nothing to remove": {
+			in:     conds("RolloutStarted"),
+			remove: []placementv1beta1.ResourceBindingConditionType{placementv1beta1.ResourceBindingApplied},
+			want:   []string{"RolloutStarted"},
+		},
+		"an empty list": {remove: []placementv1beta1.ResourceBindingConditionType{placementv1beta1.ResourceBindingApplied}},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			got := tc.in
+			removeConditions(&got, tc.remove)
+			if diff := cmp.Diff(tc.want, typesOf(got)); diff != "" {
+				t.Errorf("removeConditions (-want,+got):\n%s", diff)
+			}
+		})
+	}
+}
