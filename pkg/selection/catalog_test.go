@@ -31,6 +31,11 @@ func TestNamespacedResourcesAreRememberedUntilInvalidated(t *testing.T) {
 	if got := kinds(); len(got) != 1 || got[0] != "ConfigMap" {
 		t.Fatalf("NamespacedResources() kinds = %v, want [ConfigMap]", got)
 	}
+	// Once known, the list is not computed from discovery again: asking
+	// costs the caller's copy only.
+	if allocs := testing.AllocsPerRun(10, func() { _, _ = c.NamespacedResources() }); allocs > 1 {
+		t.Errorf("NamespacedResources() of a known catalog allocates %v times, want 1 (the copy)", allocs)
+	}
 	// The caller's copy is its own.
 	rs, _ := c.NamespacedResources()
 	rs[0].GVK.Kind = "Changed"

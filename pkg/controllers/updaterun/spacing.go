@@ -47,13 +47,7 @@ func (s *passSpacing) forget(run string) {
 
 // delay is how long a binding change waits before the run's pass.
 func (s *passSpacing) delay(run string) time.Duration {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	last, ok := s.wrote[run]
-	if !ok {
-		return 0
-	}
-	return max(0, last.Add(s.spacing).Sub(s.now()))
+	return s.hold(run, s.spacing)
 }
 
 // hold is how much longer a write of the run must wait for pace to have
