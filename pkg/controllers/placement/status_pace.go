@@ -44,9 +44,10 @@ func progressInterval(clusters int) time.Duration {
 // that the placement shows that index and its selection) is progress too:
 // the rollout is done only when RolloutStarted and the rest turn True.
 func progressOnly(old, updated *placementv1beta1.PlacementStatus) bool {
-	if (old.ObservedResourceIndex != updated.ObservedResourceIndex ||
-		!equality.Semantic.DeepEqual(old.SelectedResources, updated.SelectedResources)) &&
-		(old.ObservedResourceIndex != "" || !rolloutUnderway(old) || !rolloutUnderway(updated)) {
+	newIndex := old.ObservedResourceIndex != updated.ObservedResourceIndex ||
+		!equality.Semantic.DeepEqual(old.SelectedResources, updated.SelectedResources)
+	reachedRolloutIndex := old.ObservedResourceIndex == "" && rolloutUnderway(old) && rolloutUnderway(updated)
+	if newIndex && !reachedRolloutIndex {
 		return false
 	}
 	if !sameOutcome(old.Conditions, updated.Conditions) {
