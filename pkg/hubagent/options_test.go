@@ -15,13 +15,13 @@ func TestOptionsValidateAndApply(t *testing.T) {
 		wantQPS   float32
 		wantBurst int
 	}{
-		"defaults sized for fleets":        {wantQPS: 250, wantBurst: 1000},
+		"no client-side limit by default":  {wantQPS: -1},
 		"explicit limits":                  {args: []string{"--hub-api-qps=50", "--hub-api-burst=100"}, wantQPS: 50, wantBurst: 100},
 		"a zero QPS turns the limit off":   {args: []string{"--hub-api-qps=0"}, wantQPS: -1},
 		"a negative QPS turns it off":      {args: []string{"--hub-api-qps=-3", "--hub-api-burst=0"}, wantQPS: -1},
-		"no burst with a limit":            {args: []string{"--hub-api-burst=0"}, wantErr: "--hub-api-burst must be at least 1"},
+		"no burst with a limit":            {args: []string{"--hub-api-qps=100", "--hub-api-burst=0"}, wantErr: "--hub-api-burst must be at least 1"},
 		"no concurrent reconciles":         {args: []string{"--max-concurrent-reconciles=0"}, wantErr: "--max-concurrent-reconciles must be at least 1"},
-		"several concurrent reconciles ok": {args: []string{"--max-concurrent-reconciles=8"}, wantQPS: 250, wantBurst: 1000},
+		"several concurrent reconciles ok": {args: []string{"--max-concurrent-reconciles=8"}, wantQPS: -1},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {

@@ -22,9 +22,9 @@ import (
 // and over: strings (label keys, finalizers, snapshot and cluster names,
 // condition types, reasons and messages), and whole label and annotation
 // maps, finalizer lists and condition lists (the bindings of one placement
-// carry the same labels, and the clusters of one rollout wave the same
-// conditions). Each cached copy shares one instance of each. The objects
-// are otherwise unchanged.
+// carry the same labels and apply strategy, and the clusters of one rollout
+// wave the same conditions). Each cached copy shares one instance of each.
+// The objects are otherwise unchanged.
 //
 // Sharing relies on what controller-runtime asks of every reader: cached
 // objects are read-only. Get and List hand out deep copies (which own their
@@ -47,9 +47,12 @@ func CacheTransform() toolscache.TransformFunc {
 			s.TargetCluster = intern(s.TargetCluster)
 			s.ClusterDecision.ClusterName = intern(s.ClusterDecision.ClusterName)
 			s.ClusterDecision.Reason = intern(s.ClusterDecision.Reason)
+			s.ClusterDecision.ClusterScore = sh.clusterScore(s.ClusterDecision.ClusterScore)
+			s.ApplyStrategy = sh.applyStrategy(s.ApplyStrategy)
 			o.Status.Conditions = sh.conditions(o.Status.Conditions)
 		case *placementv1beta1.Work:
 			sh.meta(&o.ObjectMeta)
+			o.Spec.ApplyStrategy = sh.applyStrategy(o.Spec.ApplyStrategy)
 			o.Status.Conditions = sh.conditions(o.Status.Conditions)
 			for i := range o.Status.ManifestConditions {
 				o.Status.ManifestConditions[i].Conditions = sh.conditions(o.Status.ManifestConditions[i].Conditions)
@@ -57,6 +60,9 @@ func CacheTransform() toolscache.TransformFunc {
 		case *placementv1beta1.ClusterResourcePlacement:
 			sh.meta(&o.ObjectMeta)
 			o.Status.Conditions = sh.conditions(o.Status.Conditions)
+			// A decoder grows a list as it reads it, to up to twice its
+			// length; a placement's list of clusters is its largest.
+			o.Status.PerClusterPlacementStatuses = slices.Clone(o.Status.PerClusterPlacementStatuses)
 			for i := range o.Status.PerClusterPlacementStatuses {
 				ps := &o.Status.PerClusterPlacementStatuses[i]
 				ps.ClusterName = intern(ps.ClusterName)
@@ -124,13 +130,37 @@ func (t *table[T]) share(h uint64, v T) T {
 	return v
 }
 
-// sharer shares maps, finalizer lists and condition lists among cached
-// objects.
+// pointers maps a comparable key of some content to its one shared
+// instance; like a table, a full one starts over.
+type pointers[K comparable, T any] struct {
+	mu sync.Mutex
+	m  map[K]*T
+}
+
+// share returns the shared instance of the content keyed k, making v that
+// instance when there is none.
+func (p *pointers[K, T]) share(k K, v *T) *T {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if s, ok := p.m[k]; ok {
+		return s
+	}
+	if p.m == nil || len(p.m) >= maxShared {
+		p.m = map[K]*T{}
+	}
+	p.m[k] = v
+	return v
+}
+
+// sharer shares maps, finalizer lists, condition lists, apply strategies
+// and cluster scores among cached objects.
 type sharer struct {
-	seed  maphash.Seed
-	maps  table[map[string]string]
-	lists table[[]string]
-	conds table[[]metav1.Condition]
+	seed       maphash.Seed
+	maps       table[map[string]string]
+	lists      table[[]string]
+	conds      table[[]metav1.Condition]
+	strategies pointers[applyStrategyKey, placementv1beta1.ApplyStrategy]
+	scores     pointers[clusterScoreKey, placementv1beta1.ClusterScore]
 }
 
 func newSharer() *sharer {
@@ -140,6 +170,49 @@ func newSharer() *sharer {
 		lists: newTable(slices.Equal[[]string]),
 		conds: newTable(conditionsEqual),
 	}
+}
+
+// applyStrategyKey is an apply strategy's content as a comparable value.
+type applyStrategyKey struct {
+	comparison, whenToApply, typ, whenToTakeOver string
+	allowCoOwnership, serverSide, force          bool
+}
+
+// applyStrategy returns the shared apply strategy with s's content.
+func (sh *sharer) applyStrategy(s *placementv1beta1.ApplyStrategy) *placementv1beta1.ApplyStrategy {
+	if s == nil {
+		return nil
+	}
+	k := applyStrategyKey{
+		comparison: string(s.ComparisonOption), whenToApply: string(s.WhenToApply),
+		typ: string(s.Type), whenToTakeOver: string(s.WhenToTakeOver),
+		allowCoOwnership: s.AllowCoOwnership, serverSide: s.ServerSideApplyConfig != nil,
+	}
+	if k.serverSide {
+		k.force = s.ServerSideApplyConfig.ForceConflicts
+	}
+	return sh.strategies.share(k, s)
+}
+
+// clusterScoreKey is a cluster score's content as a comparable value.
+type clusterScoreKey struct {
+	affinity, topologySpread       int32
+	hasAffinity, hasTopologySpread bool
+}
+
+// clusterScore returns the shared cluster score with s's content.
+func (sh *sharer) clusterScore(s *placementv1beta1.ClusterScore) *placementv1beta1.ClusterScore {
+	if s == nil {
+		return nil
+	}
+	var k clusterScoreKey
+	if s.AffinityScore != nil {
+		k.affinity, k.hasAffinity = *s.AffinityScore, true
+	}
+	if s.TopologySpreadScore != nil {
+		k.topologySpread, k.hasTopologySpread = *s.TopologySpreadScore, true
+	}
+	return sh.scores.share(k, s)
 }
 
 func (sh *sharer) meta(m *metav1.ObjectMeta) {
@@ -205,7 +278,13 @@ func (sh *sharer) conditions(cs []metav1.Condition) []metav1.Condition {
 		maphash.WriteComparable(&h, c.ObservedGeneration)
 		maphash.WriteComparable(&h, c.LastTransitionTime.UnixNano())
 	}
-	return sh.conds.share(h.Sum64(), slices.Clip(cs))
+	sum := h.Sum64()
+	if s, ok := sh.conds.get(sum, cs); ok {
+		return s
+	}
+	// The first instance is kept at its length, not at the capacity the
+	// decoder grew it to.
+	return sh.conds.share(sum, slices.Clone(cs))
 }
 
 // conditionsEqual reports whether two condition lists say the same.

@@ -131,3 +131,107 @@ func TestTableTellsCollisionsApart(t *testing.T) {
 		t.Errorf("get(7, first) = %q, %v; want first, true", got, ok)
 	}
 }
+
+func TestCacheTransformSharesApplyStrategiesAndScoresByContent(t *testing.T) {
+	base := func() *placementv1beta1.ApplyStrategy {
+		return &placementv1beta1.ApplyStrategy{
+			ComparisonOption: placementv1beta1.ComparisonOptionTypePartialComparison,
+			WhenToApply:      placementv1beta1.WhenToApplyTypeAlways,
+			Type:             placementv1beta1.ApplyStrategyTypeClientSideApply,
+			WhenToTakeOver:   placementv1beta1.WhenToTakeOverTypeAlways,
+		}
+	}
+	// Each variant differs from base in one field; the count of fields
+	// fails this test when the API grows one the key does not cover.
+	if n := reflect.TypeFor[placementv1beta1.ApplyStrategy]().NumField(); n != 6 {
+		t.Fatalf("ApplyStrategy has %d fields, the sharing key covers 6", n)
+	}
+	if n := reflect.TypeFor[placementv1beta1.ServerSideApplyConfig]().NumField(); n != 1 {
+		t.Fatalf("ServerSideApplyConfig has %d fields, the sharing key covers 1", n)
+	}
+	if n := reflect.TypeFor[placementv1beta1.ClusterScore]().NumField(); n != 2 {
+		t.Fatalf("ClusterScore has %d fields, the sharing key covers 2", n)
+	}
+	variants := map[string]func(*placementv1beta1.ApplyStrategy){
+		"comparison": func(s *placementv1beta1.ApplyStrategy) {
+			s.ComparisonOption = placementv1beta1.ComparisonOptionTypeFullComparison
+		},
+		"when to apply":     func(s *placementv1beta1.ApplyStrategy) { s.WhenToApply = placementv1beta1.WhenToApplyTypeIfNotDrifted },
+		"type":              func(s *placementv1beta1.ApplyStrategy) { s.Type = placementv1beta1.ApplyStrategyTypeServerSideApply },
+		"when to take over": func(s *placementv1beta1.ApplyStrategy) { s.WhenToTakeOver = placementv1beta1.WhenToTakeOverTypeNever },
+		"co-ownership":      func(s *placementv1beta1.ApplyStrategy) { s.AllowCoOwnership = true },
+		"server-side config": func(s *placementv1beta1.ApplyStrategy) {
+			s.ServerSideApplyConfig = &placementv1beta1.ServerSideApplyConfig{}
+		},
+		"forced conflicts": func(s *placementv1beta1.ApplyStrategy) {
+			s.ServerSideApplyConfig = &placementv1beta1.ServerSideApplyConfig{ForceConflicts: true}
+		},
+	}
+	score := func(affinity, spread *int32) *placementv1beta1.ClusterScore {
+		return &placementv1beta1.ClusterScore{AffinityScore: affinity, TopologySpreadScore: spread}
+	}
+	zero, one := int32(0), int32(1)
+	scores := map[string]*placementv1beta1.ClusterScore{
+		"no affinity":   score(nil, &one),
+		"zero affinity": score(&zero, &one),
+		"no spread":     score(&one, nil),
+		"zero spread":   score(&one, &zero),
+		"neither":       score(nil, nil),
+	}
+
+	transform := CacheTransform()
+	shared := func(s *placementv1beta1.ApplyStrategy, c *placementv1beta1.ClusterScore) *placementv1beta1.ClusterResourceBinding {
+		b := binding("b")
+		b.Spec.ApplyStrategy, b.Spec.ClusterDecision.ClusterScore = s, c
+		out, err := transform(b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return out.(*placementv1beta1.ClusterResourceBinding)
+	}
+	first := shared(base(), score(&one, &one))
+	second := shared(base(), score(&one, &one))
+	if first.Spec.ApplyStrategy != second.Spec.ApplyStrategy || first.Spec.ClusterDecision.ClusterScore != second.Spec.ClusterDecision.ClusterScore {
+		t.Error("equal apply strategies or cluster scores are not shared")
+	}
+	if w := shared(nil, nil); w.Spec.ApplyStrategy != nil || w.Spec.ClusterDecision.ClusterScore != nil {
+		t.Error("a missing apply strategy or cluster score became one")
+	}
+	for name, change := range variants {
+		want := base()
+		change(want)
+		got := shared(want.DeepCopy(), nil).Spec.ApplyStrategy
+		if got == first.Spec.ApplyStrategy || !equality.Semantic.DeepEqual(got, want) {
+			t.Errorf("%s: apply strategy = %+v (shared with base: %v), want %+v", name, got, got == first.Spec.ApplyStrategy, want)
+		}
+	}
+	for name, want := range scores {
+		got := shared(nil, want.DeepCopy()).Spec.ClusterDecision.ClusterScore
+		if got == first.Spec.ClusterDecision.ClusterScore || !equality.Semantic.DeepEqual(got, want) {
+			t.Errorf("%s: cluster score = %+v, want %+v", name, got, want)
+		}
+	}
+	work := &placementv1beta1.Work{Spec: placementv1beta1.WorkSpec{ApplyStrategy: base()}}
+	if out, err := transform(work); err != nil || out.(*placementv1beta1.Work).Spec.ApplyStrategy != first.Spec.ApplyStrategy {
+		t.Errorf("a Work's equal apply strategy is not shared (err %v)", err)
+	}
+}
+
+func TestCacheTransformKeepsListsAtTheirLength(t *testing.T) {
+	transform := CacheTransform()
+	b := binding("a")
+	b.Status.Conditions = append(make([]metav1.Condition, 0, 8), b.Status.Conditions...)
+	crp := &placementv1beta1.ClusterResourcePlacement{}
+	crp.Status.PerClusterPlacementStatuses = make([]placementv1beta1.PerClusterPlacementStatus, 3, 4)
+	for _, o := range []any{b, crp} {
+		if _, err := transform(o); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := cap(b.Status.Conditions); n != 1 {
+		t.Errorf("the binding's conditions keep a capacity of %d, want 1", n)
+	}
+	if n := cap(crp.Status.PerClusterPlacementStatuses); n != 3 {
+		t.Errorf("the placement's clusters keep a capacity of %d, want 3", n)
+	}
+}

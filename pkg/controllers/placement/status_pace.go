@@ -1,10 +1,10 @@
 package placement
 
 import (
+	"slices"
 	"sync"
 	"time"
 
-	"k8s.io/apimachinery/pkg/api/equality"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
@@ -45,7 +45,7 @@ func progressInterval(clusters int) time.Duration {
 // the rollout is done only when RolloutStarted and the rest turn True.
 func progressOnly(old, updated *placementv1beta1.PlacementStatus) bool {
 	newIndex := old.ObservedResourceIndex != updated.ObservedResourceIndex ||
-		!equality.Semantic.DeepEqual(old.SelectedResources, updated.SelectedResources)
+		!slices.EqualFunc(old.SelectedResources, updated.SelectedResources, resourceIdentifierEqual)
 	reachedRolloutIndex := old.ObservedResourceIndex == "" && rolloutUnderway(old) && rolloutUnderway(updated)
 	if newIndex && !reachedRolloutIndex {
 		return false

@@ -6,7 +6,6 @@ import (
 	"strconv"
 	"time"
 
-	"k8s.io/apimachinery/pkg/api/equality"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	ctrl "sigs.k8s.io/controller-runtime"
@@ -90,7 +89,7 @@ func (r *Reconciler) reportInvalidSelectors(ctx context.Context, crp *placementv
 // cache has seen the previous write by then and a conflict is rare; the
 // retry reads the placement again.
 func (r *Reconciler) writeStatus(ctx context.Context, crp *placementv1beta1.ClusterResourcePlacement, status placementv1beta1.PlacementStatus) (time.Duration, error) {
-	if equality.Semantic.DeepEqual(crp.Status, status) {
+	if statusEqual(&crp.Status, &status) {
 		return 0, nil
 	}
 	if hold := r.pacer.hold(crp.Name, &crp.Status, &status); hold > 0 {

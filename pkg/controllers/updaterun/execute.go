@@ -35,8 +35,10 @@ func (p *pass) readFleet(ctx context.Context) (*fleet, error) {
 		deleting: map[string]*placementv1beta1.ClusterResourceBinding{},
 		members:  map[string]*clusterv1beta1.MemberCluster{},
 	}
+	// The bindings are not copied out of the cache either: a pass writes
+	// few of them, and startCluster copies the one it changes.
 	bindings := &placementv1beta1.ClusterResourceBindingList{}
-	if err := p.r.client.List(ctx, bindings, cacheindex.InPlacement(p.run.Spec.PlacementName)); err != nil {
+	if err := p.r.client.List(ctx, bindings, cacheindex.InPlacement(p.run.Spec.PlacementName), client.UnsafeDisableDeepCopy); err != nil {
 		return nil, fmt.Errorf("listing bindings of %q: %w", p.run.Spec.PlacementName, err)
 	}
 	for i := range bindings.Items {
@@ -207,7 +209,7 @@ func (p *pass) executeStage(ctx context.Context, f *fleet, cfg *placementv1beta1
 			continue // the cache had not seen our own write yet
 		}
 		if heldBack(b) {
-			if err := p.startCluster(ctx, b, target); err != nil {
+			if _, err := p.startCluster(ctx, b, target); err != nil {
 				return false, err
 			}
 			inFlight++
@@ -236,8 +238,8 @@ func (p *pass) executeStage(ctx context.Context, f *fleet, cfg *placementv1beta1
 		if inFlight >= limit {
 			break
 		}
-		b := f.bindings[c.ClusterName]
-		if err := p.startCluster(ctx, b, target); err != nil {
+		b, err := p.startCluster(ctx, f.bindings[c.ClusterName], target)
+		if err != nil {
 			return false, err
 		}
 		if s.StartTime == nil {
@@ -400,27 +402,31 @@ func (p *pass) confirmPreempted(ctx context.Context, b *placementv1beta1.Cluster
 // the binding's annotation. Under the External strategy the binding is the
 // decision: the work generator writes the Works, and RolloutStarted True at
 // the binding's new generation with its status. Only a binding held back
-// with RolloutStarted False at its generation needs that written here.
-func (p *pass) startCluster(ctx context.Context, b *placementv1beta1.ClusterResourceBinding, target string) error {
-	if !p.specInSync(b, target) {
+// with RolloutStarted False at its generation needs that written here. The
+// cached binding stays as it is: what is written is a copy, and startCluster
+// returns the binding as it now stands.
+func (p *pass) startCluster(ctx context.Context, cached *placementv1beta1.ClusterResourceBinding, target string) (*placementv1beta1.ClusterResourceBinding, error) {
+	if !p.specInSync(cached, target) {
+		b := cached.DeepCopy()
 		b.Spec.State = placementv1beta1.BindingStateBound
 		b.Spec.ResourceSnapshotName = target
 		b.Spec.ApplyStrategy = p.run.Status.ApplyStrategy.DeepCopy()
 		metav1.SetMetaDataAnnotation(&b.ObjectMeta, placementv1beta1.BindingUpdateRunAnnotation, p.run.Name)
 		if err := p.r.client.Update(ctx, b); err != nil {
-			return fmt.Errorf("binding cluster %q to %q: %w", b.Spec.TargetCluster, target, err)
+			return nil, fmt.Errorf("binding cluster %q to %q: %w", b.Spec.TargetCluster, target, err)
 		}
-		return nil
+		return b, nil
 	}
-	if !heldBack(b) {
-		return nil
+	if !heldBack(cached) {
+		return cached, nil
 	}
+	b := cached.DeepCopy()
 	meta.RemoveStatusCondition(&b.Status.Conditions, string(placementv1beta1.ResourceBindingRolloutStarted))
 	meta.SetStatusCondition(&b.Status.Conditions, condition.RolloutStartedByRun(b.Generation, p.run.Status.ResourceSnapshotIndexUsed, p.run.Name))
 	if err := p.r.client.Status().Update(ctx, b); err != nil {
-		return fmt.Errorf("marking the rollout of ClusterResourceBinding %q started: %w", b.Name, err)
+		return nil, fmt.Errorf("marking the rollout of ClusterResourceBinding %q started: %w", b.Name, err)
 	}
-	return nil
+	return b, nil
 }
 
 // inProgressReasons are binding condition reasons that mean "not yet", not "failed".
