@@ -211,7 +211,7 @@ func TestStatusPacerHold(t *testing.T) {
 }
 
 func TestProgressInterval(t *testing.T) {
-	for clusters, want := range map[int]time.Duration{0: 0, 3: 3 * time.Second, 20: 20 * time.Second, 30: 30 * time.Second, 100: 30 * time.Second, 5000: 30 * time.Second} {
+	for clusters, want := range map[int]time.Duration{0: 0, 3: 3 * time.Second, 20: 20 * time.Second, 30: 30 * time.Second, 100: 100 * time.Second, 5000: 2 * time.Minute} {
 		if got := progressInterval(clusters); got != want {
 			t.Errorf("progressInterval(%d) = %v, want %v", clusters, got, want)
 		}
