@@ -12,6 +12,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/cache"
 
 	placementv1beta1 "github.com/flotilla-dev/flotilla/apis/placement/v1beta1"
+	"github.com/flotilla-dev/flotilla/pkg/util/condition"
 )
 
 // CacheTransform shapes the objects the hub agent caches for memory. No
@@ -168,7 +169,7 @@ func newSharer() *sharer {
 		seed:  maphash.MakeSeed(),
 		maps:  newTable(maps.Equal[map[string]string]),
 		lists: newTable(slices.Equal[[]string]),
-		conds: newTable(conditionsEqual),
+		conds: newTable(condition.ListsEqual),
 	}
 }
 
@@ -285,14 +286,6 @@ func (sh *sharer) conditions(cs []metav1.Condition) []metav1.Condition {
 	// The first instance is kept at its length, not at the capacity the
 	// decoder grew it to.
 	return sh.conds.share(sum, slices.Clone(cs))
-}
-
-// conditionsEqual reports whether two condition lists say the same.
-func conditionsEqual(a, b []metav1.Condition) bool {
-	return slices.EqualFunc(a, b, func(x, y metav1.Condition) bool {
-		return x.Type == y.Type && x.Status == y.Status && x.Reason == y.Reason && x.Message == y.Message &&
-			x.ObservedGeneration == y.ObservedGeneration && x.LastTransitionTime.Equal(&y.LastTransitionTime)
-	})
 }
 
 // intern returns the one shared instance of s.

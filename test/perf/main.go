@@ -235,6 +235,10 @@ func runSize(ctx context.Context, o options, calWriters []int, n, m int) (res Si
 	res.JoinSeconds = time.Since(start).Seconds()
 
 	start = time.Now()
+	before, err := s.measure(ctx)
+	if err != nil {
+		return res, err
+	}
 	logf("%dx%d: creating the strategy, %d namespaces and placements", n, m, n)
 	if err := createStrategy(ctx, driver); err != nil {
 		return res, err
@@ -246,6 +250,11 @@ func runSize(ctx context.Context, o options, calWriters []int, n, m int) (res Si
 		return res, err
 	}
 	res.SetupSecs = time.Since(start).Seconds()
+	after, err := s.measure(ctx)
+	if err != nil {
+		return res, err
+	}
+	res.Setup = setupCosts(before, after)
 
 	for _, ph := range []struct {
 		name  string
@@ -285,6 +294,17 @@ func runSize(ctx context.Context, o options, calWriters []int, n, m int) (res Si
 	rounds, err = calibrate(ctx, driver, o.calObjects, calWriters, "after")
 	res.Calibration.add(rounds...)
 	return res, err
+}
+
+// setupCosts is what setting the fleet up cost between two measurements.
+func setupCosts(before, after measurement) SetupCosts {
+	requests := diff(before.api, after.api, apiRequestsMetric)
+	return SetupCosts{
+		WritesByResource:    sumBy(requests, isWrite, "verb", "resource", "subresource"),
+		Conflicts:           total(requests, isConflict),
+		HubAgentCPUSeconds:  after.agentCPU - before.agentCPU,
+		APIServerCPUSeconds: after.apiCPU - before.apiCPU,
+	}
 }
 
 // countedClient returns a client of the admin user whose writes counter counts.

@@ -122,12 +122,22 @@ type SizeResult struct {
 	Calibration Calibration   `json:"calibration"`
 	JoinSeconds float64       `json:"joinSeconds"`
 	SetupSecs   float64       `json:"placementsReadySeconds"`
+	Setup       SetupCosts    `json:"setup"`
 	Phases      []PhaseResult `json:"phases"`
 	// Problems are what went wrong: errors, runs that did not finish, a hub
 	// agent that exited.
 	Problems []string `json:"problems,omitempty"`
 	// HubAgentLog is the hub agent's log file.
 	HubAgentLog string `json:"hubAgentLog"`
+}
+
+// SetupCosts is what creating the placements and scheduling them cost,
+// until every placement had bindings for every cluster.
+type SetupCosts struct {
+	WritesByResource    map[string]float64 `json:"writesByResource"`
+	Conflicts           float64            `json:"conflicts"`
+	HubAgentCPUSeconds  float64            `json:"hubAgentCPUSeconds"`
+	APIServerCPUSeconds float64            `json:"apiServerCPUSeconds"`
 }
 
 // applyBounds sets each phase's bound from the calibration: its fewest
@@ -262,7 +272,9 @@ func printSize(w io.Writer, r SizeResult) {
 				round.When, round.Writers, r.name, r.BindingSpec, r.WorkUpdate, r.WorkStatus, r.BindingStatus, r.WritesPerSecond)
 		}
 	}
-	fmt.Fprintf(w, "setup: members joined in %.1fs, placements scheduled at snapshot 0 in %.1fs\n\n", r.JoinSeconds, r.SetupSecs)
+	fmt.Fprintf(w, "setup: members joined in %.1fs, placements scheduled at snapshot 0 in %.1fs (hub agent CPU %.1fs, API server CPU %.1fs, %.0f 409s)\n",
+		r.JoinSeconds, r.SetupSecs, r.Setup.HubAgentCPUSeconds, r.Setup.APIServerCPUSeconds, r.Setup.Conflicts)
+	fmt.Fprintf(w, "[setup] writes by resource: %s\n\n", strings.Join(topN(r.Setup.WritesByResource, 8), ", "))
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "phase\truns ok\tprep s\twall s\tsettle s\tp50 s\tp90 s\tp99 s\tmax s\twrites\twrites/upd\tagent w/upd\t409s\tagent CPU s\tagent RSS MiB\tapiserver CPU s\tetcd CPU s\tharness CPU s\tbound s\tp90/bound\twall/bound\t")
 	for _, p := range r.Phases {

@@ -4,9 +4,9 @@ import (
 	"slices"
 
 	"k8s.io/apimachinery/pkg/api/equality"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	placementv1beta1 "github.com/flotilla-dev/flotilla/apis/placement/v1beta1"
+	"github.com/flotilla-dev/flotilla/pkg/util/condition"
 )
 
 // statusEqual reports whether two placement statuses say the same, as
@@ -21,13 +21,13 @@ import (
 // generic comparison.
 func statusEqual(a, b *placementv1beta1.PlacementStatus) bool {
 	if a.ObservedResourceIndex != b.ObservedResourceIndex ||
-		!conditionsEqual(a.Conditions, b.Conditions) ||
+		!condition.ListsEqual(a.Conditions, b.Conditions) ||
 		!slices.EqualFunc(a.SelectedResources, b.SelectedResources, resourceIdentifierEqual) {
 		return false
 	}
 	return slices.EqualFunc(a.PerClusterPlacementStatuses, b.PerClusterPlacementStatuses, func(x, y placementv1beta1.PerClusterPlacementStatus) bool {
 		if x.ClusterName != y.ClusterName || x.ObservedResourceIndex != y.ObservedResourceIndex ||
-			!conditionsEqual(x.Conditions, y.Conditions) ||
+			!condition.ListsEqual(x.Conditions, y.Conditions) ||
 			!slices.Equal(x.ApplicableResourceOverrides, y.ApplicableResourceOverrides) ||
 			!slices.Equal(x.ApplicableClusterResourceOverrides, y.ApplicableClusterResourceOverrides) {
 			return false
@@ -39,15 +39,6 @@ func statusEqual(a, b *placementv1beta1.PlacementStatus) bool {
 		return equality.Semantic.DeepEqual(x.FailedPlacements, y.FailedPlacements) &&
 			equality.Semantic.DeepEqual(x.DriftedPlacements, y.DriftedPlacements) &&
 			equality.Semantic.DeepEqual(x.DiffedPlacements, y.DiffedPlacements)
-	})
-}
-
-// conditionsEqual reports whether two condition lists hold the same
-// conditions in the same order.
-func conditionsEqual(a, b []metav1.Condition) bool {
-	return slices.EqualFunc(a, b, func(x, y metav1.Condition) bool {
-		return x.Type == y.Type && x.Status == y.Status && x.ObservedGeneration == y.ObservedGeneration &&
-			x.LastTransitionTime.Equal(&y.LastTransitionTime) && x.Reason == y.Reason && x.Message == y.Message
 	})
 }
 

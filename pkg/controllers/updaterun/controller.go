@@ -16,7 +16,6 @@ import (
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
-	"k8s.io/apimachinery/pkg/api/equality"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -115,8 +114,9 @@ func (r *Reconciler) Reconcile(ctx context.Context, req reconcile.Request) (reco
 
 	// One status write per pass, and none when nothing changed; progress
 	// alone waits for its pace (see progressPace).
-	changed := !equality.Semantic.DeepEqual(original, &run.Status)
-	if changed && err == nil && len(p.events) == 0 && onlyClustersFinished(original, &run.Status) {
+	change := compareRunStatus(original, &run.Status)
+	changed := change != unchanged
+	if change == clustersFinished && err == nil && len(p.events) == 0 {
 		if wait := r.spacing.hold(run.Name, progressPace(runClusters(&run.Status))); wait > 0 {
 			ctrl.LoggerFrom(ctx).V(4).Info("Holding back a status write that only reports clusters finishing", "for", wait)
 			if result.RequeueAfter == 0 || wait < result.RequeueAfter {

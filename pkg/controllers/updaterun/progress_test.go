@@ -54,23 +54,23 @@ func finish(s *placementv1beta1.StageUpdatingStatus, cluster int, reason string)
 	s.Clusters[cluster].Conditions = append(s.Clusters[cluster].Conditions, clusterCondition(placementv1beta1.ClusterUpdatingConditionSucceeded, reason))
 }
 
-func TestOnlyClustersFinished(t *testing.T) {
+func TestCompareRunStatus(t *testing.T) {
 	tests := []struct {
 		name   string
 		change func(*placementv1beta1.UpdateRunStatus)
-		want   bool
+		want   statusChange
 	}{
 		{
 			name:   "nothing changes",
 			change: func(*placementv1beta1.UpdateRunStatus) {},
-			want:   false,
+			want:   unchanged,
 		},
 		{
 			name: "a cluster finishes",
 			change: func(s *placementv1beta1.UpdateRunStatus) {
 				finish(&s.StagesStatus[0], 0, placementv1beta1.ClusterUpdatingSucceededReason)
 			},
-			want: true,
+			want: clustersFinished,
 		},
 		{
 			name: "two clusters finish",
@@ -78,14 +78,14 @@ func TestOnlyClustersFinished(t *testing.T) {
 				finish(&s.StagesStatus[0], 0, placementv1beta1.ClusterUpdatingSucceededReason)
 				finish(&s.StagesStatus[0], 2, placementv1beta1.ClusterUpdatingSucceededReason)
 			},
-			want: true,
+			want: clustersFinished,
 		},
 		{
 			name: "a cluster is skipped",
 			change: func(s *placementv1beta1.UpdateRunStatus) {
 				finish(&s.StagesStatus[0], 1, placementv1beta1.ClusterUpdatingSkippedReason)
 			},
-			want: false,
+			want: decided,
 		},
 		{
 			name: "a cluster finishes and the stage succeeds",
@@ -95,7 +95,7 @@ func TestOnlyClustersFinished(t *testing.T) {
 					Type: string(placementv1beta1.StageUpdatingConditionSucceeded), Status: metav1.ConditionTrue, Reason: placementv1beta1.StageUpdatingSucceededReason,
 				})
 			},
-			want: false,
+			want: decided,
 		},
 		{
 			name: "a cluster finishes and the run's condition changes",
@@ -105,7 +105,7 @@ func TestOnlyClustersFinished(t *testing.T) {
 					Type: string(placementv1beta1.StagedUpdateRunConditionProgressing), Status: metav1.ConditionFalse, Reason: placementv1beta1.UpdateRunStuckReason,
 				})
 			},
-			want: false,
+			want: decided,
 		},
 		{
 			name: "a cluster finishes and another fails",
@@ -115,14 +115,14 @@ func TestOnlyClustersFinished(t *testing.T) {
 				c.Status = metav1.ConditionFalse
 				s.StagesStatus[0].Clusters[1].Conditions = append(s.StagesStatus[0].Clusters[1].Conditions, c)
 			},
-			want: false,
+			want: decided,
 		},
 		{
 			name: "a cluster of the deletion stage is removed",
 			change: func(s *placementv1beta1.UpdateRunStatus) {
 				finish(s.DeletionStageStatus, 0, placementv1beta1.ClusterUpdatingSucceededReason)
 			},
-			want: true,
+			want: clustersFinished,
 		},
 	}
 	for _, tt := range tests {
@@ -136,11 +136,11 @@ func TestOnlyClustersFinished(t *testing.T) {
 			}
 			tt.change(after)
 			snapshot := after.DeepCopy()
-			if got := onlyClustersFinished(before, after); got != tt.want {
-				t.Errorf("onlyClustersFinished() = %v, want %v", got, tt.want)
+			if got := compareRunStatus(before, after); got != tt.want {
+				t.Errorf("compareRunStatus() = %v, want %v", got, tt.want)
 			}
 			if !equality.Semantic.DeepEqual(snapshot, after) {
-				t.Error("onlyClustersFinished() changed the status it was given")
+				t.Error("compareRunStatus() changed the status it was given")
 			}
 		})
 	}

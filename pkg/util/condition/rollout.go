@@ -1,5 +1,6 @@
 // Package condition builds status conditions that more than one controller
-// writes, so that they read the same whoever writes them.
+// writes, so that they read the same whoever writes them, and compares
+// condition lists.
 package condition
 
 import (
