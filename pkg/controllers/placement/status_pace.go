@@ -18,14 +18,14 @@ import (
 // paced: at most one per progressInterval, which grows with the number of
 // clusters (a second each, so that what progress reports cost the API
 // server per second does not grow with the placement), up to
-// maxProgressInterval: at 100 clusters a placement's status is ≈ 130 KB,
+// maxProgressInterval: at 100 clusters a placement's status is ≈ 150 KB,
 // and the API server's cost of a status write (validation, defaulting and
 // pruning of every entry) grows with it. The update run's status shows a
-// rollout's progress as it happens. A change a user acts on is written at once: a new resource
-// index or selection (other than an External rollout's clusters all
-// reaching its index, see progressOnly), a placement condition changing
-// status, or reason unless it stays Unknown (a rollout completing, say),
-// and any cluster condition turning False.
+// rollout's progress as it happens. A change a user acts on is written at
+// once: a new resource index or selection (other than an External
+// rollout's clusters all reaching its index, see progressOnly), a placement
+// condition changing status, or reason unless it stays Unknown (a rollout
+// completing, say), and any cluster condition turning False.
 const (
 	progressIntervalPerCluster = time.Second
 	maxProgressInterval        = 2 * time.Minute
