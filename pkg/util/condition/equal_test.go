@@ -7,12 +7,14 @@ import (
 
 	"k8s.io/apimachinery/pkg/api/equality"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/flotilla-dev/flotilla/pkg/util/fieldguard"
 )
 
 func TestListsEqualAgreesWithSemanticEquality(t *testing.T) {
-	if n := reflect.TypeFor[metav1.Condition]().NumField(); n != 6 {
-		t.Fatalf("metav1.Condition has %d fields, Equal compares 6", n)
-	}
+	fieldguard.Covers(t, map[reflect.Type][]string{
+		reflect.TypeFor[metav1.Condition](): {"Type", "Status", "ObservedGeneration", "LastTransitionTime", "Reason", "Message"},
+	})
 	at := time.Date(2026, 11, 29, 10, 0, 0, 0, time.UTC)
 	base := func() []metav1.Condition {
 		return []metav1.Condition{
