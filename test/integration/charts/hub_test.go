@@ -154,8 +154,10 @@ var _ = Describe("The hub-agent chart", Ordered, func() {
 		})).To(Succeed())
 		group := placementv1beta1.GroupVersion.Group
 
-		By("answering SubjectAccessReviews")
-		Expect(deniedOf(user(approver), []access{
+		By("answering SubjectAccessReviews, once the authorizer has seen the binding")
+		// The RBAC authorizer reads bindings from an informer: a review
+		// right after the binding's creation may not see it yet.
+		Eventually(deniedOf).WithArguments(user(approver), []access{
 			{verb: "get", group: group, resource: "clusterapprovalrequests"},
 			{verb: "list", group: group, resource: "clusterapprovalrequests"},
 			{verb: "watch", group: group, resource: "clusterapprovalrequests"},
@@ -163,7 +165,7 @@ var _ = Describe("The hub-agent chart", Ordered, func() {
 			{verb: "list", group: group, resource: "clusterstagedupdateruns"},
 			{verb: "patch", group: group, resource: "clusterapprovalrequests/status"},
 			{verb: "update", group: group, resource: "clusterapprovalrequests/status"},
-		})).To(BeEmpty())
+		}).WithTimeout(timeout).WithPolling(interval).Should(BeEmpty())
 		Expect(allowedOf(user(approver), []access{
 			{verb: "create", group: group, resource: "clusterapprovalrequests"},
 			{verb: "update", group: group, resource: "clusterapprovalrequests"},
