@@ -70,6 +70,8 @@ var _ = Describe("Work generator", func() {
 		Eventually(workNames(cluster)).WithTimeout(timeout).WithPolling(interval).Should(Equal([]string{crp + "-work"}))
 		reportWork(cluster, crp+"-work", appliedAndAvailable)
 		Eventually(conditionsOf(b)).WithTimeout(timeout).WithPolling(interval).Should(Equal(appliedAndReported))
+		// The watch may deliver the write after a read has shown it.
+		Eventually(seen).WithTimeout(timeout).WithPolling(interval).Should(HaveLen(2))
 		Expect(seen()).To(Equal([]map[string]string{{}, appliedAndReported}))
 		binding := getBinding(Default, b)
 		Expect(binding.GetCondition(string(placementv1beta1.ResourceBindingRolloutStarted))).To(And(
