@@ -21,9 +21,16 @@ type stageView struct {
 	Tasks      [][]string
 }
 
+// stagesOf views the run's stages and then its deletion stage. A run whose
+// status is not yet written has neither, so polling callers keep polling
+// rather than dereference a missing deletion stage.
 func stagesOf(run *placementv1beta1.ClusterStagedUpdateRun) []stageView {
 	var out []stageView
-	for _, s := range append(append([]placementv1beta1.StageUpdatingStatus{}, run.Status.StagesStatus...), *run.Status.DeletionStageStatus) {
+	stages := append([]placementv1beta1.StageUpdatingStatus{}, run.Status.StagesStatus...)
+	if run.Status.DeletionStageStatus != nil {
+		stages = append(stages, *run.Status.DeletionStageStatus)
+	}
+	for _, s := range stages {
 		v := stageView{Name: s.StageName, Clusters: map[string][]string{}, Conditions: conditionsOf(s.Conditions)}
 		for _, c := range s.Clusters {
 			v.Clusters[c.ClusterName] = conditionsOf(c.Conditions)
@@ -34,6 +41,16 @@ func stagesOf(run *placementv1beta1.ClusterStagedUpdateRun) []stageView {
 		out = append(out, v)
 	}
 	return out
+}
+
+// afterStageConditions views the conditions of the first after-stage task of
+// a run's stage. It fails the poll, rather than panics, while the run's status
+// is not yet written: the binding a test waits for first is written before it.
+func afterStageConditions(g Gomega, run string, stage int) []string {
+	stages := getRun(g, run).Status.StagesStatus
+	g.Expect(len(stages)).To(BeNumerically(">", stage))
+	g.Expect(stages[stage].AfterStageTaskStatus).NotTo(BeEmpty())
+	return conditionsOf(stages[stage].AfterStageTaskStatus[0].Conditions)
 }
 
 var (
@@ -97,9 +114,7 @@ var _ = Describe("The tutorial's staged rollout", Ordered, func() {
 
 	It("waits a minute after staging, then updates canary one cluster at a time in label order", func() {
 		makeAvailable(crp, "member2")
-		Eventually(func(g Gomega) []string {
-			return conditionsOf(getRun(g, "example-run").Status.StagesStatus[0].AfterStageTaskStatus[0].Conditions)
-		}).WithTimeout(timeout).WithPolling(interval).Should(Equal([]string{"WaitTimeElapsed=False/AfterStageTaskWaiting"}))
+		Eventually(func(g Gomega) []string { return afterStageConditions(g, "example-run", 0) }).WithTimeout(timeout).WithPolling(interval).Should(Equal([]string{"WaitTimeElapsed=False/AfterStageTaskWaiting"}))
 		Consistently(boundTo(crp, "member3")).WithTimeout(time.Second).WithPolling(interval).Should(Equal("Scheduled@"))
 
 		clk.step(time.Minute)
@@ -177,9 +192,7 @@ var _ = Describe("The tutorial's staged rollout", Ordered, func() {
 		}).WithTimeout(timeout).WithPolling(interval).Should(Succeed())
 		createRun("example-run-2", crp, "0", "example-strategy", "")
 		Eventually(boundTo(crp, "member2")).WithTimeout(timeout).WithPolling(interval).Should(Equal("Bound@example-placement-0-snapshot"))
-		Eventually(func(g Gomega) []string {
-			return conditionsOf(getRun(g, "example-run-2").Status.StagesStatus[0].AfterStageTaskStatus[0].Conditions)
-		}).WithTimeout(timeout).WithPolling(interval).Should(Equal([]string{"WaitTimeElapsed=False/AfterStageTaskWaiting"}))
+		Eventually(func(g Gomega) []string { return afterStageConditions(g, "example-run-2", 0) }).WithTimeout(timeout).WithPolling(interval).Should(Equal([]string{"WaitTimeElapsed=False/AfterStageTaskWaiting"}))
 		clk.step(time.Minute)
 		poke()
 		Eventually(func() error {
