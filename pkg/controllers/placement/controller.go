@@ -22,6 +22,7 @@ import (
 	"github.com/flotilla-dev/flotilla/pkg/selection"
 	"github.com/flotilla-dev/flotilla/pkg/util/cacheindex"
 	"github.com/flotilla-dev/flotilla/pkg/util/handlers"
+	"github.com/flotilla-dev/flotilla/pkg/util/ownwrites"
 )
 
 // bindingStatusDelay is how long a binding change waits before its
@@ -35,8 +36,11 @@ const bindingStatusDelay = 3 * time.Second
 
 // Reconciler reconciles ClusterResourcePlacements.
 type Reconciler struct {
-	client   client.Client
-	selector *selection.Selector
+	client client.Client
+	// apiReader reads placements whose per-cluster statuses the memo
+	// does not hold (see status_memo.go).
+	apiReader client.Reader
+	selector  *selection.Selector
 
 	// selections remembers, per placement, the selection its latest
 	// resource snapshot was taken from, so that the many reconciles a
@@ -47,6 +51,12 @@ type Reconciler struct {
 
 	// pacer holds back status writes that only report progress.
 	pacer *statusPacer
+
+	// ownWrites are the writes of placements the cache has not shown yet.
+	ownWrites *ownwrites.Tracker
+
+	// memo holds the per-cluster statuses the cache drops.
+	memo *statusMemo
 }
 
 // selectionMemo is a placement's last selection: taken at its generation,
@@ -62,7 +72,10 @@ var _ reconcile.Reconciler = (*Reconciler)(nil)
 // NewReconciler returns a placement Reconciler that resolves resource
 // selectors with selector.
 func NewReconciler(c client.Client, selector *selection.Selector) *Reconciler {
-	return &Reconciler{client: c, selector: selector, selections: map[string]selectionMemo{}, pacer: newStatusPacer(time.Now)}
+	return &Reconciler{
+		client: c, apiReader: c, selector: selector, selections: map[string]selectionMemo{},
+		pacer: newStatusPacer(time.Now), ownWrites: ownwrites.New(), memo: newStatusMemo(time.Now),
+	}
 }
 
 // +kubebuilder:rbac:groups=placement.kubernetes-fleet.io,resources=clusterresourceplacements,verbs=get;list;watch;update;patch
@@ -84,6 +97,20 @@ func (r *Reconciler) Reconcile(ctx context.Context, req reconcile.Request) (reco
 		return reconcile.Result{}, client.IgnoreNotFound(err)
 	}
 
+	// A placement our cache shows from before our last write of it waits
+	// for that write's event rather than deciding again from what it moved
+	// past: its status write would fail with a conflict.
+	if r.ownWrites.Behind(crp.Name, crp.ResourceVersion) {
+		// The event may have come just before we started waiting for it.
+		if err := r.client.Get(ctx, req.NamespacedName, crp); err != nil {
+			return reconcile.Result{}, client.IgnoreNotFound(err)
+		}
+		if r.ownWrites.Behind(crp.Name, crp.ResourceVersion) {
+			ctrl.LoggerFrom(ctx).V(4).Info("Waiting for the cache to show our last write of the placement", "resourceVersion", crp.ResourceVersion)
+			return reconcile.Result{}, nil
+		}
+	}
+
 	// A deleted placement takes its snapshots with it.
 	if !crp.DeletionTimestamp.IsZero() {
 		r.forget(crp.Name)
@@ -92,9 +119,22 @@ func (r *Reconciler) Reconcile(ctx context.Context, req reconcile.Request) (reco
 
 	// The finalizer lets the snapshots go before the placement does.
 	if controllerutil.AddFinalizer(crp, placementv1beta1.PlacementCleanupFinalizer) {
+		replaced := crp.ResourceVersion
 		if err := r.client.Update(ctx, crp); err != nil {
 			return reconcile.Result{}, fmt.Errorf("adding finalizer to ClusterResourcePlacement %q: %w", crp.Name, err)
 		}
+		r.ownWrites.Wrote(crp.Name, replaced)
+		r.rememberStatus(crp)
+	}
+
+	// The cache holds the placement without its per-cluster statuses (a
+	// write of the placement itself leaves its status alone, so the
+	// finalizer is added without them).
+	if err := r.restoreStatus(ctx, crp); err != nil {
+		if apierrors.IsNotFound(err) {
+			r.forget(crp.Name)
+		}
+		return reconcile.Result{}, client.IgnoreNotFound(err)
 	}
 
 	// The scheduler works from the latest policy snapshot.
@@ -152,15 +192,18 @@ func (r *Reconciler) cleanUp(ctx context.Context, crp *placementv1beta1.ClusterR
 }
 
 // SetupWithManager registers the controller: it reacts to placement spec
-// changes, to changes of the snapshots it owns and of the bindings whose
-// progress it reports, and to changes of the hub objects placements select.
+// changes (and to our own writes a skipped reconcile waits for, see
+// pkg/util/ownwrites), to changes of the snapshots it owns and of the
+// bindings whose progress it reports, and to changes of the hub objects
+// placements select.
 func (r *Reconciler) SetupWithManager(mgr ctrl.Manager) error {
 	if err := cacheindex.AddPlacement(context.Background(), mgr.GetFieldIndexer(), &placementv1beta1.ClusterResourceBinding{}, &placementv1beta1.ClusterSchedulingPolicySnapshot{}, &placementv1beta1.ClusterResourceSnapshot{}); err != nil {
 		return err
 	}
+	r.apiReader = mgr.GetAPIReader()
 	return ctrl.NewControllerManagedBy(mgr).
 		Named("placement").
-		For(&placementv1beta1.ClusterResourcePlacement{}, builder.WithPredicates(predicate.GenerationChangedPredicate{})).
+		For(&placementv1beta1.ClusterResourcePlacement{}, builder.WithPredicates(predicate.Or[client.Object](r.ownWrites.ArrivedPredicate(), predicate.GenerationChangedPredicate{}))).
 		Owns(&placementv1beta1.ClusterSchedulingPolicySnapshot{}).
 		Owns(&placementv1beta1.ClusterResourceSnapshot{}).
 		Watches(&placementv1beta1.ClusterResourceBinding{}, handlers.EnqueueParentPlacementAfter(bindingStatusDelay)).
@@ -200,4 +243,6 @@ func (r *Reconciler) forget(name string) {
 	r.mu.Unlock()
 	r.selector.Forget(name)
 	r.pacer.forget(name)
+	r.ownWrites.Forget(name)
+	r.memo.forget(name)
 }

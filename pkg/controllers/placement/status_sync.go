@@ -84,10 +84,10 @@ func (r *Reconciler) reportInvalidSelectors(ctx context.Context, crp *placementv
 // merge patch: a placement's status lists every cluster, a merge patch
 // replaces that list whole anyway, and applying a patch costs the API
 // server a JSON round trip of the stored object on top of the update. Only
-// this controller writes a placement's status, and the binding changes
-// that cause most writes are collected over bindingStatusDelay, so the
-// cache has seen the previous write by then and a conflict is rare; the
-// retry reads the placement again.
+// this controller writes a placement's status, and a reconcile waits until
+// the cache shows its last write (see Reconcile), so a conflict comes only
+// from another writer of the placement, such as the scheduler adding its
+// finalizer; the retry reads the placement again.
 func (r *Reconciler) writeStatus(ctx context.Context, crp *placementv1beta1.ClusterResourcePlacement, status placementv1beta1.PlacementStatus) (time.Duration, error) {
 	if statusEqual(&crp.Status, &status) {
 		return 0, nil
@@ -97,9 +97,12 @@ func (r *Reconciler) writeStatus(ctx context.Context, crp *placementv1beta1.Clus
 		return hold, nil
 	}
 	crp.Status = status
+	replaced := crp.ResourceVersion
 	if err := r.client.Status().Update(ctx, crp); err != nil {
 		return 0, fmt.Errorf("updating the status of ClusterResourcePlacement %q: %w", crp.Name, err)
 	}
+	r.ownWrites.Wrote(crp.Name, replaced)
+	r.rememberStatus(crp)
 	r.pacer.wrote(crp.Name)
 	return 0, nil
 }

@@ -27,6 +27,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
 	placementv1beta1 "github.com/flotilla-dev/flotilla/apis/placement/v1beta1"
+	"github.com/flotilla-dev/flotilla/pkg/util/ownwrites"
 )
 
 // DefaultStuckThreshold is how long a cluster may take to update before the
@@ -43,7 +44,7 @@ type Reconciler struct {
 	recorder       events.EventRecorder
 	stuckThreshold time.Duration
 	// ownWrites are the writes of runs the cache has not shown yet.
-	ownWrites *ownWrites
+	ownWrites *ownwrites.Tracker
 	// spacing keeps the passes binding changes cause apart.
 	spacing *passSpacing
 }
@@ -54,7 +55,7 @@ var _ reconcile.Reconciler = (*Reconciler)(nil)
 // the API server directly; stuckThreshold is how long a cluster may take
 // before the run reports it stuck.
 func NewReconciler(c client.Client, apiReader client.Reader, clk clock.PassiveClock, recorder events.EventRecorder, stuckThreshold time.Duration) *Reconciler {
-	return &Reconciler{client: c, apiReader: apiReader, clock: clk, recorder: recorder, stuckThreshold: stuckThreshold, ownWrites: newOwnWrites(), spacing: newPassSpacing(DefaultBindingPassSpacing)}
+	return &Reconciler{client: c, apiReader: apiReader, clock: clk, recorder: recorder, stuckThreshold: stuckThreshold, ownWrites: ownwrites.New(), spacing: newPassSpacing(DefaultBindingPassSpacing)}
 }
 
 // +kubebuilder:rbac:groups=placement.kubernetes-fleet.io,resources=clusterstagedupdateruns,verbs=get;list;watch;update;patch
@@ -74,7 +75,7 @@ func (r *Reconciler) Reconcile(ctx context.Context, req reconcile.Request) (reco
 	run := &placementv1beta1.ClusterStagedUpdateRun{}
 	if err := r.client.Get(ctx, req.NamespacedName, run); err != nil {
 		if apierrors.IsNotFound(err) {
-			r.ownWrites.forget(req.Name)
+			r.ownWrites.Forget(req.Name)
 			r.spacing.forget(req.Name)
 		}
 		return reconcile.Result{}, client.IgnoreNotFound(err)
@@ -82,12 +83,12 @@ func (r *Reconciler) Reconcile(ctx context.Context, req reconcile.Request) (reco
 
 	// A run our cache shows from before our last write of it waits for that
 	// write's event rather than deciding again from what it moved past.
-	if r.ownWrites.behind(run.Name, run.ResourceVersion) {
+	if r.ownWrites.Behind(run.Name, run.ResourceVersion) {
 		// The event may have come just before we started waiting for it.
 		if err := r.client.Get(ctx, req.NamespacedName, run); err != nil {
 			return reconcile.Result{}, client.IgnoreNotFound(err)
 		}
-		if r.ownWrites.behind(run.Name, run.ResourceVersion) {
+		if r.ownWrites.Behind(run.Name, run.ResourceVersion) {
 			ctrl.LoggerFrom(ctx).V(4).Info("Waiting for the cache to show our last write of the run", "resourceVersion", run.ResourceVersion)
 			return reconcile.Result{}, nil
 		}
@@ -104,7 +105,7 @@ func (r *Reconciler) Reconcile(ctx context.Context, req reconcile.Request) (reco
 		if err := r.client.Update(ctx, run); err != nil {
 			return reconcile.Result{}, fmt.Errorf("adding finalizer to ClusterStagedUpdateRun %q: %w", run.Name, err)
 		}
-		r.ownWrites.wrote(run.Name, replaced)
+		r.ownWrites.Wrote(run.Name, replaced)
 	}
 
 	original := run.Status.DeepCopy()
@@ -130,7 +131,7 @@ func (r *Reconciler) Reconcile(ctx context.Context, req reconcile.Request) (reco
 		if werr := r.client.Status().Update(ctx, run); werr != nil {
 			return reconcile.Result{}, errors.Join(err, fmt.Errorf("updating the status of ClusterStagedUpdateRun %q: %w", run.Name, werr))
 		}
-		r.ownWrites.wrote(run.Name, replaced)
+		r.ownWrites.Wrote(run.Name, replaced)
 		r.spacing.written(run.Name)
 	}
 	for _, e := range p.events {
@@ -150,7 +151,7 @@ func (r *Reconciler) cleanUp(ctx context.Context, run *placementv1beta1.ClusterS
 		return fmt.Errorf("deleting the approval requests of ClusterStagedUpdateRun %q: %w", run.Name, err)
 	}
 	forgetMetrics(run)
-	r.ownWrites.forget(run.Name)
+	r.ownWrites.Forget(run.Name)
 	r.spacing.forget(run.Name)
 	controllerutil.RemoveFinalizer(run, placementv1beta1.ClusterStagedUpdateRunFinalizer)
 	if err := r.client.Update(ctx, run); err != nil {

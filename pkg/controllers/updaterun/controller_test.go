@@ -45,7 +45,7 @@ func TestReconcileWaitsForTheCacheToShowItsOwnWrite(t *testing.T) {
 		t.Fatal(err)
 	}
 	// The run as the cache shows it is the version our last write replaced.
-	r.ownWrites.wrote("run", cached.ResourceVersion)
+	r.ownWrites.Wrote("run", cached.ResourceVersion)
 	res, err := r.Reconcile(ctx, req)
 	if err != nil || res != (reconcile.Result{}) {
 		t.Fatalf("Reconcile() = %+v, %v while the cache is behind; want nothing and no error", res, err)
@@ -68,13 +68,13 @@ func TestReconcileWaitsForTheCacheToShowItsOwnWrite(t *testing.T) {
 	}
 	// That write is remembered in turn: the version it replaced is behind,
 	// the one it wrote is not.
-	if !r.ownWrites.behind("run", cached.ResourceVersion) {
+	if !r.ownWrites.Behind("run", cached.ResourceVersion) {
 		t.Error("the run is not behind at the version the pass's status write replaced")
 	}
 	if err := c.Get(ctx, req.NamespacedName, cached); err != nil {
 		t.Fatal(err)
 	}
-	if r.ownWrites.behind("run", cached.ResourceVersion) {
+	if r.ownWrites.Behind("run", cached.ResourceVersion) {
 		t.Error("the run is behind at the version the pass wrote")
 	}
 }

@@ -25,7 +25,7 @@ import (
 const placementNameField = "spec.placementName"
 
 // SetupWithManager registers the controller. Besides run spec changes (and
-// our own status writes a skipped pass waits for, see ownWrites) it reacts
+// our own status writes a skipped pass waits for, see pkg/util/ownwrites) it reacts
 // to everything a run waits on: its approval requests, the bindings
 // and snapshots of its placement, and member clusters leaving.
 func (r *Reconciler) SetupWithManager(mgr ctrl.Manager) error {
@@ -40,7 +40,7 @@ func (r *Reconciler) SetupWithManager(mgr ctrl.Manager) error {
 	}
 	return ctrl.NewControllerManagedBy(mgr).
 		Named("updaterun").
-		For(&placementv1beta1.ClusterStagedUpdateRun{}, builder.WithPredicates(predicate.Or[client.Object](r.ownWrites.arrivedPredicate(), predicate.GenerationChangedPredicate{}))).
+		For(&placementv1beta1.ClusterStagedUpdateRun{}, builder.WithPredicates(predicate.Or[client.Object](r.ownWrites.ArrivedPredicate(), predicate.GenerationChangedPredicate{}))).
 		Watches(&placementv1beta1.ClusterApprovalRequest{}, handler.EnqueueRequestsFromMapFunc(runOfApproval), builder.WithPredicates(approvalChanged)).
 		Watches(&placementv1beta1.ClusterResourceBinding{}, r.spacing.enqueueSpaced(r.runsOfPlacement), builder.WithPredicates(bindingChanged)).
 		Watches(&placementv1beta1.ClusterSchedulingPolicySnapshot{}, handler.EnqueueRequestsFromMapFunc(r.runsOfPlacement)).

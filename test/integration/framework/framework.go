@@ -14,6 +14,7 @@ import (
 	. "github.com/onsi/gomega"
 	"k8s.io/client-go/rest"
 	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/envtest"
 	logf "sigs.k8s.io/controller-runtime/pkg/log"
@@ -65,11 +66,16 @@ func WriteAdminKubeconfig(env *envtest.Environment, dir string) string {
 	return path
 }
 
-// StartManager runs a manager with the controllers setup registers until ctx
-// is done.
+// StartManager runs a hub manager with the controllers setup registers until
+// ctx is done. Its cache is shaped as the hub agent's (cmd/hubagent), so the
+// controllers read what they read there.
 func StartManager(ctx context.Context, cfg *rest.Config, setup func(ctrl.Manager) error) {
 	GinkgoHelper()
-	mgr, err := ctrl.NewManager(cfg, ctrl.Options{Scheme: hubagent.NewScheme(), Metrics: metricsserver.Options{BindAddress: "0"}})
+	mgr, err := ctrl.NewManager(cfg, ctrl.Options{
+		Scheme:  hubagent.NewScheme(),
+		Metrics: metricsserver.Options{BindAddress: "0"},
+		Cache:   cache.Options{DefaultTransform: hubagent.CacheTransform()},
+	})
 	Expect(err).NotTo(HaveOccurred())
 	Expect(setup(mgr)).To(Succeed())
 	go func() {
