@@ -25,10 +25,7 @@ import (
 // maps, finalizer lists and condition lists (the bindings of one placement
 // carry the same labels and apply strategy, and the clusters of one rollout
 // wave the same conditions). Each cached copy shares one instance of each.
-// Placements are cached without their per-cluster statuses: a write of a
-// placement itself leaves its status alone on the server, and the placement
-// controller, their only reader, restores them before it writes a status
-// (see its status memo). The objects are otherwise unchanged.
+// The objects are otherwise unchanged.
 //
 // Sharing relies on what controller-runtime asks of every reader: cached
 // objects are read-only. Get and List hand out deep copies (which own their
@@ -64,11 +61,15 @@ func CacheTransform() toolscache.TransformFunc {
 		case *placementv1beta1.ClusterResourcePlacement:
 			sh.meta(&o.ObjectMeta)
 			o.Status.Conditions = sh.conditions(o.Status.Conditions)
-			// The per-cluster statuses are most of a placement and only
-			// the placement controller reads them; it keeps those of the
-			// placements it works on (pkg/controllers/placement
-			// status_memo.go).
-			o.Status.PerClusterPlacementStatuses = nil
+			// A decoder grows a list as it reads it, to up to twice its
+			// length; a placement's list of clusters is its largest.
+			o.Status.PerClusterPlacementStatuses = slices.Clone(o.Status.PerClusterPlacementStatuses)
+			for i := range o.Status.PerClusterPlacementStatuses {
+				ps := &o.Status.PerClusterPlacementStatuses[i]
+				ps.ClusterName = intern(ps.ClusterName)
+				ps.ObservedResourceIndex = intern(ps.ObservedResourceIndex)
+				ps.Conditions = sh.conditions(ps.Conditions)
+			}
 		case *placementv1beta1.ClusterSchedulingPolicySnapshot:
 			sh.meta(&o.ObjectMeta)
 			for i := range o.Status.ClusterDecisions {

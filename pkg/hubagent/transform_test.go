@@ -216,28 +216,20 @@ func TestCacheTransformSharesApplyStrategiesAndScoresByContent(t *testing.T) {
 }
 
 func TestCacheTransformKeepsListsAtTheirLength(t *testing.T) {
+	transform := CacheTransform()
 	b := binding("a")
 	b.Status.Conditions = append(make([]metav1.Condition, 0, 8), b.Status.Conditions...)
-	if _, err := CacheTransform()(b); err != nil {
-		t.Fatal(err)
+	crp := &placementv1beta1.ClusterResourcePlacement{}
+	crp.Status.PerClusterPlacementStatuses = make([]placementv1beta1.PerClusterPlacementStatus, 3, 4)
+	for _, o := range []any{b, crp} {
+		if _, err := transform(o); err != nil {
+			t.Fatal(err)
+		}
 	}
 	if n := cap(b.Status.Conditions); n != 1 {
 		t.Errorf("the binding's conditions keep a capacity of %d, want 1", n)
 	}
-}
-
-func TestCacheTransformDropsPerClusterPlacementStatuses(t *testing.T) {
-	crp := &placementv1beta1.ClusterResourcePlacement{}
-	crp.Status.Conditions = []metav1.Condition{{Type: "Scheduled", Status: metav1.ConditionTrue, Reason: "Scheduled"}}
-	crp.Status.ObservedResourceIndex = "1"
-	crp.Status.PerClusterPlacementStatuses = []placementv1beta1.PerClusterPlacementStatus{{ClusterName: "member1"}}
-	want := crp.Status.DeepCopy()
-	want.PerClusterPlacementStatuses = nil
-	out, err := CacheTransform()(crp)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if got := out.(*placementv1beta1.ClusterResourcePlacement).Status; !equality.Semantic.DeepEqual(&got, want) {
-		t.Errorf("cached placement status = %+v, want %+v: only the per-cluster statuses are dropped", got, want)
+	if n := cap(crp.Status.PerClusterPlacementStatuses); n != 3 {
+		t.Errorf("the placement's clusters keep a capacity of %d, want 3", n)
 	}
 }

@@ -36,11 +36,8 @@ const bindingStatusDelay = 3 * time.Second
 
 // Reconciler reconciles ClusterResourcePlacements.
 type Reconciler struct {
-	client client.Client
-	// apiReader reads placements whose per-cluster statuses the memo
-	// does not hold (see status_memo.go).
-	apiReader client.Reader
-	selector  *selection.Selector
+	client   client.Client
+	selector *selection.Selector
 
 	// selections remembers, per placement, the selection its latest
 	// resource snapshot was taken from, so that the many reconciles a
@@ -54,9 +51,6 @@ type Reconciler struct {
 
 	// ownWrites are the writes of placements the cache has not shown yet.
 	ownWrites *ownwrites.Tracker
-
-	// memo holds the per-cluster statuses the cache drops.
-	memo *statusMemo
 }
 
 // selectionMemo is a placement's last selection: taken at its generation,
@@ -73,8 +67,8 @@ var _ reconcile.Reconciler = (*Reconciler)(nil)
 // selectors with selector.
 func NewReconciler(c client.Client, selector *selection.Selector) *Reconciler {
 	return &Reconciler{
-		client: c, apiReader: c, selector: selector, selections: map[string]selectionMemo{},
-		pacer: newStatusPacer(time.Now), ownWrites: ownwrites.New(), memo: newStatusMemo(time.Now),
+		client: c, selector: selector, selections: map[string]selectionMemo{},
+		pacer: newStatusPacer(time.Now), ownWrites: ownwrites.New(),
 	}
 }
 
@@ -124,17 +118,6 @@ func (r *Reconciler) Reconcile(ctx context.Context, req reconcile.Request) (reco
 			return reconcile.Result{}, fmt.Errorf("adding finalizer to ClusterResourcePlacement %q: %w", crp.Name, err)
 		}
 		r.ownWrites.Wrote(crp.Name, replaced)
-		r.rememberStatus(crp)
-	}
-
-	// The cache holds the placement without its per-cluster statuses (a
-	// write of the placement itself leaves its status alone, so the
-	// finalizer is added without them).
-	if err := r.restoreStatus(ctx, crp); err != nil {
-		if apierrors.IsNotFound(err) {
-			r.forget(crp.Name)
-		}
-		return reconcile.Result{}, client.IgnoreNotFound(err)
 	}
 
 	// The scheduler works from the latest policy snapshot.
@@ -200,7 +183,6 @@ func (r *Reconciler) SetupWithManager(mgr ctrl.Manager) error {
 	if err := cacheindex.AddPlacement(context.Background(), mgr.GetFieldIndexer(), &placementv1beta1.ClusterResourceBinding{}, &placementv1beta1.ClusterSchedulingPolicySnapshot{}, &placementv1beta1.ClusterResourceSnapshot{}); err != nil {
 		return err
 	}
-	r.apiReader = mgr.GetAPIReader()
 	return ctrl.NewControllerManagedBy(mgr).
 		Named("placement").
 		For(&placementv1beta1.ClusterResourcePlacement{}, builder.WithPredicates(predicate.Or[client.Object](r.ownWrites.ArrivedPredicate(), predicate.GenerationChangedPredicate{}))).
@@ -244,5 +226,4 @@ func (r *Reconciler) forget(name string) {
 	r.selector.Forget(name)
 	r.pacer.forget(name)
 	r.ownWrites.Forget(name)
-	r.memo.forget(name)
 }

@@ -227,7 +227,7 @@ func TestWriteStatusPacesProgress(t *testing.T) {
 	crp := &placementv1beta1.ClusterResourcePlacement{ObjectMeta: metav1.ObjectMeta{Name: "crp", Generation: 1}}
 	c := fake.NewClientBuilder().WithScheme(hubagent.NewScheme()).WithObjects(crp).WithStatusSubresource(crp).Build()
 	now := time.Date(2026, 11, 29, 12, 0, 0, 0, time.UTC)
-	r := &Reconciler{client: c, pacer: newStatusPacer(func() time.Time { return now }), ownWrites: ownwrites.New(), memo: newStatusMemo(time.Now)}
+	r := &Reconciler{client: c, pacer: newStatusPacer(func() time.Time { return now }), ownWrites: ownwrites.New()}
 
 	stored := func() *placementv1beta1.PlacementStatus {
 		t.Helper()

@@ -102,7 +102,6 @@ func (r *Reconciler) writeStatus(ctx context.Context, crp *placementv1beta1.Clus
 		return 0, fmt.Errorf("updating the status of ClusterResourcePlacement %q: %w", crp.Name, err)
 	}
 	r.ownWrites.Wrote(crp.Name, replaced)
-	r.rememberStatus(crp)
 	r.pacer.wrote(crp.Name)
 	return 0, nil
 }
