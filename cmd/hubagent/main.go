@@ -21,6 +21,7 @@ import (
 
 	"github.com/flotilla-dev/flotilla/pkg/controllers"
 	"github.com/flotilla-dev/flotilla/pkg/hubagent"
+	"github.com/flotilla-dev/flotilla/pkg/util/logging"
 	"github.com/flotilla-dev/flotilla/pkg/version"
 )
 
@@ -34,7 +35,8 @@ func main() {
 		flag.PrintDefaults()
 	}
 	flag.Parse()
-	ctrl.SetLogger(zap.New(zap.UseFlagOptions(&zapOpts)))
+	// Reconciles add values to their logger whether they log or not.
+	ctrl.SetLogger(logging.DeferValues(zap.New(zap.UseFlagOptions(&zapOpts))))
 	log := ctrl.Log.WithName("hubagent")
 
 	limit, ok, err := hubagent.SoftMemoryLimit(os.Getenv)

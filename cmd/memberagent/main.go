@@ -16,6 +16,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
 
 	"github.com/flotilla-dev/flotilla/pkg/memberagent"
+	"github.com/flotilla-dev/flotilla/pkg/util/logging"
 	"github.com/flotilla-dev/flotilla/pkg/version"
 )
 
@@ -29,7 +30,8 @@ func main() {
 		flag.PrintDefaults()
 	}
 	flag.Parse()
-	ctrl.SetLogger(zap.New(zap.UseFlagOptions(&zapOpts)))
+	// Reconciles add values to their logger whether they log or not.
+	ctrl.SetLogger(logging.DeferValues(zap.New(zap.UseFlagOptions(&zapOpts))))
 	log := ctrl.Log.WithName("memberagent")
 
 	if err := run(ctrl.SetupSignalHandler(), opts); err != nil {
