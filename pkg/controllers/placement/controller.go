@@ -94,15 +94,11 @@ func (r *Reconciler) Reconcile(ctx context.Context, req reconcile.Request) (reco
 	// A placement our cache shows from before our last write of it waits
 	// for that write's event rather than deciding again from what it moved
 	// past: its status write would fail with a conflict.
-	if r.ownWrites.Behind(crp.Name, crp.ResourceVersion) {
-		// The event may have come just before we started waiting for it.
-		if err := r.client.Get(ctx, req.NamespacedName, crp); err != nil {
-			return reconcile.Result{}, client.IgnoreNotFound(err)
-		}
-		if r.ownWrites.Behind(crp.Name, crp.ResourceVersion) {
+	if stale, err := r.ownWrites.Stale(ctx, r.client, crp); err != nil || stale {
+		if stale {
 			ctrl.LoggerFrom(ctx).V(4).Info("Waiting for the cache to show our last write of the placement", "resourceVersion", crp.ResourceVersion)
-			return reconcile.Result{}, nil
 		}
+		return reconcile.Result{}, client.IgnoreNotFound(err)
 	}
 
 	// A deleted placement takes its snapshots with it.

@@ -83,15 +83,11 @@ func (r *Reconciler) Reconcile(ctx context.Context, req reconcile.Request) (reco
 
 	// A run our cache shows from before our last write of it waits for that
 	// write's event rather than deciding again from what it moved past.
-	if r.ownWrites.Behind(run.Name, run.ResourceVersion) {
-		// The event may have come just before we started waiting for it.
-		if err := r.client.Get(ctx, req.NamespacedName, run); err != nil {
-			return reconcile.Result{}, client.IgnoreNotFound(err)
-		}
-		if r.ownWrites.Behind(run.Name, run.ResourceVersion) {
+	if stale, err := r.ownWrites.Stale(ctx, r.client, run); err != nil || stale {
+		if stale {
 			ctrl.LoggerFrom(ctx).V(4).Info("Waiting for the cache to show our last write of the run", "resourceVersion", run.ResourceVersion)
-			return reconcile.Result{}, nil
 		}
+		return reconcile.Result{}, client.IgnoreNotFound(err)
 	}
 
 	// A deleted run takes its approval requests with it; bindings stay as they are.

@@ -4,7 +4,7 @@
 // A reconcile that reads an object from the cache at the resourceVersion one
 // of its own writes replaced would decide again from a state it has already
 // moved past, and its next write, made at that stale version, would fail
-// with a conflict. It waits instead: Tracker.Behind tells it so, and the
+// with a conflict. It waits instead: Tracker.Stale tells it so, and the
 // watch event of its write brings the object back through
 // Tracker.ArrivedPredicate, which a controller whose watch otherwise passes
 // only generation changes ORs with its predicate.
@@ -15,8 +15,10 @@
 package ownwrites
 
 import (
+	"context"
 	"sync"
 
+	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/event"
 	"sigs.k8s.io/controller-runtime/pkg/predicate"
 )
@@ -85,6 +87,21 @@ func (t *Tracker) Arrived(name, rv string) bool {
 	}
 	delete(t.byName, name)
 	return p.waiting
+}
+
+// Stale reports whether obj, just read from the cache behind c, is from
+// before the last write of it: its reconcile should then wait for
+// ArrivedPredicate to pass the write's event. It reads obj from c once
+// more first, since that event may have come in between; obj holds what
+// that read returned.
+func (t *Tracker) Stale(ctx context.Context, c client.Reader, obj client.Object) (bool, error) {
+	if !t.Behind(obj.GetName(), obj.GetResourceVersion()) {
+		return false, nil
+	}
+	if err := c.Get(ctx, client.ObjectKeyFromObject(obj), obj); err != nil {
+		return false, err
+	}
+	return t.Behind(obj.GetName(), obj.GetResourceVersion()), nil
 }
 
 // Forget drops what is recorded for the named object.

@@ -1,9 +1,13 @@
 package ownwrites
 
 import (
+	"context"
 	"testing"
 
 	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/client/fake"
 	"sigs.k8s.io/controller-runtime/pkg/event"
 )
 
@@ -103,5 +107,45 @@ func TestArrivedPredicate(t *testing.T) {
 	}
 	if p.Update(event.UpdateEvent{ObjectOld: obj("11"), ObjectNew: obj("12")}) {
 		t.Error("a later status-only event passes")
+	}
+}
+
+// TestStale checks that an object read at a version our write replaced is
+// read once more, and is stale only if that read shows the same version.
+func TestStale(t *testing.T) {
+	ctx := context.Background()
+	c := fake.NewClientBuilder().WithObjects(&corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Namespace: "ns", Name: "obj"}}).Build()
+	read := func() *corev1.ConfigMap {
+		t.Helper()
+		cm := &corev1.ConfigMap{}
+		if err := c.Get(ctx, client.ObjectKey{Namespace: "ns", Name: "obj"}, cm); err != nil {
+			t.Fatal(err)
+		}
+		return cm
+	}
+	o := New()
+	if stale, err := o.Stale(ctx, c, read()); stale || err != nil {
+		t.Fatalf("Stale() = %v, %v for an object we never wrote, want false", stale, err)
+	}
+
+	old := read()
+	o.Wrote("obj", old.ResourceVersion)
+	if stale, err := o.Stale(ctx, c, old.DeepCopy()); !stale || err != nil {
+		t.Fatalf("Stale() = %v, %v while the reader shows the version our write replaced, want true", stale, err)
+	}
+
+	// The write lands between the first read and Stale's own.
+	landed := read()
+	landed.Data = map[string]string{"k": "v"}
+	if err := c.Update(ctx, landed); err != nil {
+		t.Fatal(err)
+	}
+	o.Wrote("obj", old.ResourceVersion)
+	obj := old.DeepCopy()
+	if stale, err := o.Stale(ctx, c, obj); stale || err != nil {
+		t.Fatalf("Stale() = %v, %v once the reader shows our write, want false", stale, err)
+	}
+	if obj.ResourceVersion != landed.ResourceVersion {
+		t.Errorf("Stale() left the object at %s, want the version it read, %s", obj.ResourceVersion, landed.ResourceVersion)
 	}
 }
