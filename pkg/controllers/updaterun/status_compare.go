@@ -64,7 +64,7 @@ func compareRunStatus(before, after *placementv1beta1.UpdateRunStatus) statusCha
 // compareStage counts a stage's newly finished clusters, and reports
 // whether they are all that changed.
 func compareStage(before, after *placementv1beta1.StageUpdatingStatus) (int, bool) {
-	if before.StageName != after.StageName || !timesEqual(before.StartTime, after.StartTime) || !timesEqual(before.EndTime, after.EndTime) ||
+	if before.StageName != after.StageName || !before.StartTime.Equal(after.StartTime) || !before.EndTime.Equal(after.EndTime) ||
 		!condition.ListsEqual(before.Conditions, after.Conditions) ||
 		!slices.EqualFunc(before.BeforeStageTaskStatus, after.BeforeStageTaskStatus, tasksEqual) ||
 		!slices.EqualFunc(before.AfterStageTaskStatus, after.AfterStageTaskStatus, tasksEqual) ||
@@ -107,13 +107,4 @@ func newlyFinished(before, after []metav1.Condition) bool {
 // tasksEqual reports whether two stage tasks' statuses say the same.
 func tasksEqual(x, y placementv1beta1.StageTaskStatus) bool {
 	return x.Type == y.Type && x.ApprovalRequestName == y.ApprovalRequestName && condition.ListsEqual(x.Conditions, y.Conditions)
-}
-
-// timesEqual reports whether two optional times are both unset or the same
-// instant.
-func timesEqual(x, y *metav1.Time) bool {
-	if x == nil || y == nil {
-		return x == y
-	}
-	return x.Equal(y)
 }
