@@ -140,17 +140,20 @@ func (r *Reconciler) applyPlan(ctx context.Context, placement, snapshotName stri
 			log.V(2).Info("Updated binding", "binding", klog.KObj(u.current), "cluster", u.current.Spec.TargetCluster)
 		}
 	}
-	for _, d := range p.create {
-		suffix, err := randomSuffix()
-		if err != nil {
-			return err
-		}
-		b := newBinding(placement, snapshotName, suffix, d)
-		if err := r.client.Create(ctx, b); err != nil {
-			return fmt.Errorf("creating ClusterResourceBinding %q: %w", b.Name, err)
-		}
-		r.ownWrites.created(placement, b.Name)
-		log.Info("Created binding", "binding", klog.KObj(b), "cluster", d.ClusterName)
+	return r.createBindings(ctx, placement, snapshotName, p.create)
+}
+
+// createBinding creates the binding of one decision.
+func (r *Reconciler) createBinding(ctx context.Context, placement, snapshotName string, d placementv1beta1.ClusterDecision) error {
+	suffix, err := randomSuffix()
+	if err != nil {
+		return err
 	}
+	b := newBinding(placement, snapshotName, suffix, d)
+	if err := r.client.Create(ctx, b); err != nil {
+		return fmt.Errorf("creating ClusterResourceBinding %q: %w", b.Name, err)
+	}
+	r.ownWrites.created(placement, b.Name)
+	ctrl.LoggerFrom(ctx).Info("Created binding", "binding", klog.KObj(b), "cluster", d.ClusterName)
 	return nil
 }
