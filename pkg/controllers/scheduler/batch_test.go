@@ -2,7 +2,6 @@ package scheduler
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strings"
 	"sync"
@@ -114,40 +113,6 @@ func TestCreateBindings(t *testing.T) {
 			r.ownWrites.mu.Unlock()
 			if awaited != len(names) {
 				t.Errorf("%d creations awaited in the cache, want the %d made", awaited, len(names))
-			}
-		})
-	}
-}
-
-func TestInParallel(t *testing.T) {
-	errA, errB := errors.New("a"), errors.New("b")
-	tests := map[string]struct {
-		errs []error
-		want []error
-	}{
-		"all succeed":         {errs: []error{nil, nil, nil}},
-		"one alone":           {errs: []error{errA}, want: []error{errA}},
-		"every error is kept": {errs: []error{errA, nil, errB}, want: []error{errA, errB}},
-	}
-	for name, tc := range tests {
-		t.Run(name, func(t *testing.T) {
-			called := make([]bool, len(tc.errs))
-			err := inParallel(len(tc.errs), func(i int) error {
-				called[i] = true
-				return tc.errs[i]
-			})
-			for i, ok := range called {
-				if !ok {
-					t.Errorf("fn(%d) was not called", i)
-				}
-			}
-			for _, want := range tc.want {
-				if !errors.Is(err, want) {
-					t.Errorf("inParallel error = %v, want it to hold %v", err, want)
-				}
-			}
-			if len(tc.want) == 0 && err != nil {
-				t.Errorf("inParallel error = %v, want none", err)
 			}
 		})
 	}

@@ -15,6 +15,7 @@ import (
 
 	clusterv1beta1 "github.com/flotilla-dev/flotilla/apis/cluster/v1beta1"
 	placementv1beta1 "github.com/flotilla-dev/flotilla/apis/placement/v1beta1"
+	"github.com/flotilla-dev/flotilla/pkg/util/batch"
 	"github.com/flotilla-dev/flotilla/pkg/util/cacheindex"
 	"github.com/flotilla-dev/flotilla/pkg/util/condition"
 )
@@ -225,7 +226,11 @@ func (p *pass) executeStage(ctx context.Context, f *fleet, cfg *placementv1beta1
 		}
 	}
 
-	// Then start clusters, in stage order, while slots are free.
+	// Then start clusters, in stage order, while slots are free. A cluster
+	// already on the snapshot (a rollback to the version it runs) starts and
+	// succeeds at once, without a write, and takes no slot; the bindings of
+	// the others are written together (startClusters).
+	var starting []*placementv1beta1.ClusterUpdatingStatus
 	for i := range s.Clusters {
 		c := &s.Clusters[i]
 		if clusterFinished(c) || clusterStarted(c) {
@@ -238,24 +243,31 @@ func (p *pass) executeStage(ctx context.Context, f *fleet, cfg *placementv1beta1
 		if inFlight >= limit {
 			break
 		}
-		b, err := p.startCluster(ctx, f.bindings[c.ClusterName], target)
-		if err != nil {
-			return false, err
+		if b := f.bindings[c.ClusterName]; p.specInSync(b, target) && !heldBack(b) {
+			if ok, _ := p.result(b); ok {
+				p.started(s, c, limit)
+				p.succeed(c)
+				continue
+			}
 		}
-		if s.StartTime == nil {
-			s.StartTime = &metav1.Time{Time: p.now}
-			p.normal("StageStarted", "Stage %q started updating %d cluster(s), %d at a time", s.StageName, len(s.Clusters), limit)
+		starting = append(starting, c)
+		inFlight++
+	}
+	written, err := p.startClusters(ctx, f, starting, target)
+	for j, c := range starting {
+		b := written[j]
+		if b == nil {
+			continue // not started: its write failed or was not tried
 		}
-		p.setCluster(c, placementv1beta1.ClusterUpdatingConditionStarted, metav1.ConditionTrue, placementv1beta1.ClusterUpdatingStartedReason, "")
-		p.setStage(s, placementv1beta1.StageUpdatingConditionProgressing, metav1.ConditionTrue, placementv1beta1.StageUpdatingStartedReason, "")
-		// A cluster already on the snapshot (a rollback to the version it
-		// runs) succeeds at once.
+		p.started(s, c, limit)
 		if ok, _ := p.result(b); ok {
 			p.succeed(c)
 			continue
 		}
 		p.wakeAfter(p.r.stuckThreshold)
-		inFlight++
+	}
+	if err != nil {
+		return false, err
 	}
 
 	for i := range s.Clusters {
@@ -396,6 +408,36 @@ func (p *pass) confirmPreempted(ctx context.Context, b *placementv1beta1.Cluster
 		c.ClusterName, s.StageName, b.Name)
 	p.setCluster(c, placementv1beta1.ClusterUpdatingConditionSucceeded, metav1.ConditionFalse, placementv1beta1.ClusterUpdatingFailedReason, msg)
 	return fail("%s", msg)
+}
+
+// maxStartBatch caps the binding writes a pass has in flight at once.
+const maxStartBatch = 16
+
+// startClusters starts the clusters of a wave with startCluster, their
+// bindings written in slow-start batches (see batch.SlowStart): a wave of
+// 35 clusters takes 6 round trips instead of 35, and one whose writes fail
+// stops at the first. It returns the binding of each cluster as it now
+// stands, nil for the clusters not started, with the errors of the writes
+// that failed.
+func (p *pass) startClusters(ctx context.Context, f *fleet, clusters []*placementv1beta1.ClusterUpdatingStatus, target string) ([]*placementv1beta1.ClusterResourceBinding, error) {
+	written := make([]*placementv1beta1.ClusterResourceBinding, len(clusters))
+	_, err := batch.SlowStart(len(clusters), maxStartBatch, func(i int) error {
+		b, err := p.startCluster(ctx, f.bindings[clusters[i].ClusterName], target)
+		written[i] = b
+		return err
+	})
+	return written, err
+}
+
+// started records that a cluster of stage s started, and the stage with
+// its first cluster.
+func (p *pass) started(s *placementv1beta1.StageUpdatingStatus, c *placementv1beta1.ClusterUpdatingStatus, limit int) {
+	if s.StartTime == nil {
+		s.StartTime = &metav1.Time{Time: p.now}
+		p.normal("StageStarted", "Stage %q started updating %d cluster(s), %d at a time", s.StageName, len(s.Clusters), limit)
+	}
+	p.setCluster(c, placementv1beta1.ClusterUpdatingConditionStarted, metav1.ConditionTrue, placementv1beta1.ClusterUpdatingStartedReason, "")
+	p.setStage(s, placementv1beta1.StageUpdatingConditionProgressing, metav1.ConditionTrue, placementv1beta1.StageUpdatingStartedReason, "")
 }
 
 // startCluster binds a cluster to the run's snapshot, naming the run in
