@@ -1,6 +1,7 @@
 package hubagent
 
 import (
+	"bytes"
 	"hash/maphash"
 	"maps"
 	"slices"
@@ -22,9 +23,11 @@ import (
 // cluster, and bindings, Works and placements repeat the same content over
 // and over: strings (label keys, finalizers, snapshot and cluster names,
 // condition types, reasons and messages), and whole label and annotation
-// maps, finalizer lists and condition lists (the bindings of one placement
-// carry the same labels and apply strategy, and the clusters of one rollout
-// wave the same conditions). Each cached copy shares one instance of each.
+// maps, finalizer lists, condition lists and Works' manifest lists (the
+// bindings of one placement carry the same labels and apply strategy, the
+// clusters of one rollout wave the same conditions, and a placement's Works
+// the same manifests on every cluster its overrides leave alone). Each
+// cached copy shares one instance of each.
 // The objects are otherwise unchanged.
 //
 // Sharing relies on what controller-runtime asks of every reader: cached
@@ -53,10 +56,15 @@ func CacheTransform() toolscache.TransformFunc {
 			o.Status.Conditions = sh.conditions(o.Status.Conditions)
 		case *placementv1beta1.Work:
 			sh.meta(&o.ObjectMeta)
+			o.Spec.Workload.Manifests = sh.manifests(o.Spec.Workload.Manifests)
 			o.Spec.ApplyStrategy = sh.applyStrategy(o.Spec.ApplyStrategy)
 			o.Status.Conditions = sh.conditions(o.Status.Conditions)
 			for i := range o.Status.ManifestConditions {
-				o.Status.ManifestConditions[i].Conditions = sh.conditions(o.Status.ManifestConditions[i].Conditions)
+				mc := &o.Status.ManifestConditions[i]
+				id := &mc.Identifier
+				id.Group, id.Version, id.Kind, id.Resource = intern(id.Group), intern(id.Version), intern(id.Kind), intern(id.Resource)
+				id.Namespace, id.Name = intern(id.Namespace), intern(id.Name)
+				mc.Conditions = sh.conditions(mc.Conditions)
 			}
 		case *placementv1beta1.ClusterResourcePlacement:
 			sh.meta(&o.ObjectMeta)
@@ -153,13 +161,14 @@ func (p *pointers[K, T]) share(k K, v *T) *T {
 	return v
 }
 
-// sharer shares maps, finalizer lists, condition lists, apply strategies
-// and cluster scores among cached objects.
+// sharer shares maps, finalizer lists, condition lists, manifest lists,
+// apply strategies and cluster scores among cached objects.
 type sharer struct {
 	seed       maphash.Seed
 	maps       table[map[string]string]
 	lists      table[[]string]
 	conds      table[[]metav1.Condition]
+	manifestLs table[[]placementv1beta1.Manifest]
 	strategies pointers[applyStrategyKey, placementv1beta1.ApplyStrategy]
 	scores     pointers[clusterScoreKey, placementv1beta1.ClusterScore]
 }
@@ -170,7 +179,30 @@ func newSharer() *sharer {
 		maps:  newTable(maps.Equal[map[string]string]),
 		lists: newTable(slices.Equal[[]string]),
 		conds: newTable(condition.ListsEqual),
+		manifestLs: newTable(func(a, b []placementv1beta1.Manifest) bool {
+			return slices.EqualFunc(a, b, func(x, y placementv1beta1.Manifest) bool { return bytes.Equal(x.Raw, y.Raw) })
+		}),
 	}
+}
+
+// manifests returns the shared manifest list with ms's content. The Works
+// of a placement carry the same manifests on every cluster its overrides do
+// not change, and a placement's resources can be large: without sharing,
+// the cache would hold them once per cluster.
+func (sh *sharer) manifests(ms []placementv1beta1.Manifest) []placementv1beta1.Manifest {
+	if len(ms) == 0 {
+		return ms
+	}
+	var h maphash.Hash
+	h.SetSeed(sh.seed)
+	for i := range ms {
+		if ms[i].Object != nil {
+			return ms // decoded into an object: not shared by its bytes
+		}
+		maphash.WriteComparable(&h, len(ms[i].Raw))
+		h.Write(ms[i].Raw)
+	}
+	return sh.manifestLs.share(h.Sum64(), slices.Clip(ms))
 }
 
 // applyStrategyKey is an apply strategy's content as a comparable value.

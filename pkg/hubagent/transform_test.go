@@ -3,11 +3,13 @@ package hubagent
 import (
 	"reflect"
 	"strconv"
+	"strings"
 	"testing"
 	"unsafe"
 
 	"k8s.io/apimachinery/pkg/api/equality"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
 
 	placementv1beta1 "github.com/flotilla-dev/flotilla/apis/placement/v1beta1"
 	"github.com/flotilla-dev/flotilla/pkg/util/fieldguard"
@@ -231,5 +233,74 @@ func TestCacheTransformKeepsListsAtTheirLength(t *testing.T) {
 	}
 	if n := cap(crp.Status.PerClusterPlacementStatuses); n != 3 {
 		t.Errorf("the placement's clusters keep a capacity of %d, want 3", n)
+	}
+}
+
+// TestCacheTransformSharesManifests checks that Works with the same
+// manifests (a placement's Works on clusters its overrides leave alone)
+// share one list, that other content is kept apart, and that a copy, as
+// the cache's readers get, owns what it changes.
+func TestCacheTransformSharesManifests(t *testing.T) {
+	work := func(name string, raws ...string) *placementv1beta1.Work {
+		w := &placementv1beta1.Work{ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: "fleet-member-" + name}}
+		for _, raw := range raws {
+			// Fresh bytes, as a decoder makes them, and room to spare.
+			w.Spec.Workload.Manifests = append(w.Spec.Workload.Manifests, placementv1beta1.Manifest{
+				RawExtension: runtime.RawExtension{Raw: []byte(raw)},
+			})
+		}
+		w.Spec.Workload.Manifests = append(make([]placementv1beta1.Manifest, 0, 4), w.Spec.Workload.Manifests...)
+		w.Status.ManifestConditions = []placementv1beta1.ManifestCondition{{
+			Identifier: placementv1beta1.WorkResourceIdentifier{
+				Version: string([]byte("v1")), Kind: string([]byte("ConfigMap")), Namespace: string([]byte("app")), Name: string([]byte("cfg")),
+			},
+		}}
+		return w
+	}
+	ns, cm := `{"apiVersion":"v1","kind":"Namespace","metadata":{"name":"app"}}`, `{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"cfg","namespace":"app"},"data":{"v":"1"}}`
+	cases := map[string]struct {
+		a, b       *placementv1beta1.Work
+		wantShared bool
+	}{
+		"the same manifests":               {a: work("a", ns, cm), b: work("b", ns, cm), wantShared: true},
+		"an overridden manifest":           {a: work("a", ns, cm), b: work("b", ns, strings.Replace(cm, `"1"`, `"2"`, 1))},
+		"the same bytes split differently": {a: work("a", ns+cm), b: work("b", ns, cm)},
+		"one manifest fewer":               {a: work("a", ns, cm), b: work("b", ns)},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			transform := CacheTransform()
+			want := []*placementv1beta1.Work{tc.a.DeepCopy(), tc.b.DeepCopy()}
+			var got []*placementv1beta1.Work
+			for _, w := range []*placementv1beta1.Work{tc.a, tc.b} {
+				out, err := transform(w)
+				if err != nil {
+					t.Fatal(err)
+				}
+				got = append(got, out.(*placementv1beta1.Work))
+			}
+			for i := range got {
+				if !equality.Semantic.DeepEqual(got[i].Spec, want[i].Spec) || !equality.Semantic.DeepEqual(got[i].Status, want[i].Status) {
+					t.Errorf("transformed Work %s = %+v, want %+v", got[i].Name, got[i], want[i])
+				}
+			}
+			a, b := got[0].Spec.Workload.Manifests, got[1].Spec.Workload.Manifests
+			if shared := &a[0] == &b[0]; shared != tc.wantShared {
+				t.Errorf("manifest lists shared: %v, want %v", shared, tc.wantShared)
+			}
+			if cap(a) != len(a) {
+				t.Errorf("the manifest list keeps a capacity of %d, want %d", cap(a), len(a))
+			}
+			ida, idb := got[0].Status.ManifestConditions[0].Identifier, got[1].Status.ManifestConditions[0].Identifier
+			if unsafe.StringData(ida.Kind) != unsafe.StringData(idb.Kind) || unsafe.StringData(ida.Name) != unsafe.StringData(idb.Name) {
+				t.Errorf("the manifest identifiers' strings are not shared")
+			}
+
+			c := got[0].DeepCopy()
+			c.Spec.Workload.Manifests[0].Raw[0] = '['
+			if got[1].Spec.Workload.Manifests[0].Raw[0] != '{' || got[0].Spec.Workload.Manifests[0].Raw[0] != '{' {
+				t.Errorf("changing a copy changed a cached Work")
+			}
+		})
 	}
 }
