@@ -141,10 +141,14 @@ func (r *Reconciler) syncWorks(ctx context.Context, b *placementv1beta1.ClusterR
 }
 
 // listWorks returns the binding's Works in its cluster's namespace: the live
-// ones by name, and the names of those being deleted.
+// ones by name, and the names of those being deleted. They are the cache's
+// own objects, not copies (a Work's manifests can be large, and each
+// reconcile of a binding lists its Works): the work generator only reads
+// them, and mergeWork copies the one it writes.
 func (r *Reconciler) listWorks(ctx context.Context, b *placementv1beta1.ClusterResourceBinding) (map[string]*placementv1beta1.Work, map[string]bool, error) {
 	list := &placementv1beta1.WorkList{}
-	if err := r.client.List(ctx, list, client.InNamespace(namespaceOf(b.Spec.TargetCluster)), cacheindex.OfBinding(b.Name)); err != nil {
+	if err := r.client.List(ctx, list, client.InNamespace(namespaceOf(b.Spec.TargetCluster)), cacheindex.OfBinding(b.Name),
+		client.UnsafeDisableDeepCopy); err != nil {
 		return nil, nil, fmt.Errorf("listing Works of ClusterResourceBinding %q: %w", b.Name, err)
 	}
 	live := map[string]*placementv1beta1.Work{}
