@@ -148,6 +148,7 @@ type sizeRun struct {
 	applier                    *applier
 	tracker                    *runTracker
 	changed                    *notifier
+	bindings                   *bindingCounter
 	apiServerPID, etcdPID      int
 }
 
@@ -207,7 +208,7 @@ func runSize(ctx context.Context, o options, calWriters []int, n, m int) (res Si
 		return res, err
 	}
 	s.reader = c
-	if s.changed, err = watchScenario(bg, c, s.tracker); err != nil {
+	if s.changed, s.bindings, err = watchScenario(bg, c, s.tracker); err != nil {
 		return res, err
 	}
 	s.applier = newApplier(c, member, o.applyDelay, o.failureRetry, o.failureRate)
@@ -318,7 +319,7 @@ func (s *sizeRun) countedClient(counter *writeCounter) (client.Client, error) {
 // bindings for every cluster.
 func (s *sizeRun) waitSnapshots(ctx context.Context, index int) error {
 	return s.changed.waitUntil(ctx, fmt.Sprintf("placements at snapshot %d", index), s.o.setupTimeout, func() (bool, string) {
-		return placementsReady(ctx, s.reader, s.n, s.m, index)
+		return placementsReady(ctx, s.reader, s.bindings, s.n, s.m, index)
 	})
 }
 

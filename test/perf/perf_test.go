@@ -5,6 +5,10 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	toolscache "k8s.io/client-go/tools/cache"
+
+	placementv1beta1 "github.com/flotilla-dev/flotilla/apis/placement/v1beta1"
 )
 
 func TestPercentile(t *testing.T) {
@@ -213,5 +217,63 @@ func TestMinWrites(t *testing.T) {
 	// 10 runs of 10 clusters: 100 cluster updates x 4, plus 10 runs x (2 + 3 stages x 2).
 	if got, want := minWrites(10, 10), 480; got != want {
 		t.Errorf("minWrites(10, 10) = %d, want %d", got, want)
+	}
+}
+
+func TestBindingCounter(t *testing.T) {
+	binding := func(name, crp string) *metav1.PartialObjectMetadata {
+		b := bindingMetadata()
+		b.Name = name
+		if crp != "" {
+			b.Labels = map[string]string{placementv1beta1.PlacementTrackingLabel: crp}
+		}
+		return b
+	}
+	tests := map[string]struct {
+		events func(h toolscache.ResourceEventHandler)
+		want   map[string]int
+	}{
+		"adds count once per binding": {
+			events: func(h toolscache.ResourceEventHandler) {
+				h.OnAdd(binding("a-1", "a"), true)
+				h.OnAdd(binding("a-2", "a"), false)
+				h.OnUpdate(binding("a-1", "a"), binding("a-1", "a"))
+				h.OnAdd(binding("b-1", "b"), false)
+			},
+			want: map[string]int{"a": 2, "b": 1},
+		},
+		"a relabelled binding moves": {
+			events: func(h toolscache.ResourceEventHandler) {
+				h.OnAdd(binding("x", "a"), false)
+				h.OnUpdate(binding("x", "a"), binding("x", "b"))
+			},
+			want: map[string]int{"a": 0, "b": 1},
+		},
+		"deletes, seen or missed, uncount": {
+			events: func(h toolscache.ResourceEventHandler) {
+				h.OnAdd(binding("a-1", "a"), false)
+				h.OnAdd(binding("a-2", "a"), false)
+				h.OnDelete(binding("a-1", "a"))
+				h.OnDelete(toolscache.DeletedFinalStateUnknown{Key: "a-2", Obj: binding("a-2", "a")})
+				h.OnDelete(binding("never-seen", "a"))
+			},
+			want: map[string]int{"a": 0},
+		},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			c, n := newBindingCounter(), newNotifier()
+			tc.events(c.handler(n))
+			for crp, want := range tc.want {
+				if got := c.of(crp); got != want {
+					t.Errorf("bindings of %s = %d, want %d", crp, got, want)
+				}
+			}
+			select {
+			case <-n.ch:
+			default:
+				t.Error("the counter did not signal a change")
+			}
+		})
 	}
 }

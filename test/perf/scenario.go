@@ -166,30 +166,97 @@ func updateConfigMaps(ctx context.Context, c client.Client, n int, phase string)
 }
 
 // placementsReady reports whether every placement has resource snapshot
-// index and bindings for all m clusters.
-func placementsReady(ctx context.Context, r client.Reader, n, m, index int) (bool, string) {
-	bindings := bindingMetadataList()
-	if err := r.List(ctx, bindings, client.UnsafeDisableDeepCopy); err != nil {
+// index and, by bindings, bindings for all m clusters.
+func placementsReady(ctx context.Context, r client.Reader, bindings *bindingCounter, n, m, index int) (bool, string) {
+	// Snapshots are only looked up by name, so they are not copied out of
+	// the cache.
+	list := &placementv1beta1.ClusterResourceSnapshotList{}
+	if err := r.List(ctx, list, client.UnsafeDisableDeepCopy); err != nil {
 		return false, err.Error()
 	}
-	// The scheduler keeps one binding per placement and cluster.
-	targets := map[string]int{}
-	for _, b := range bindings.Items {
-		targets[b.Labels[placementv1beta1.PlacementTrackingLabel]]++
+	names := make(map[string]bool, len(list.Items))
+	for i := range list.Items {
+		names[list.Items[i].Name] = true
 	}
 	snapshots, scheduled := 0, 0
 	for i := range n {
 		crp := placementName(i)
-		snap := &placementv1beta1.ClusterResourceSnapshot{}
-		if err := r.Get(ctx, client.ObjectKey{Name: fmt.Sprintf(placementv1beta1.ResourceSnapshotNameFmt, crp, index)}, snap); err == nil {
+		if names[fmt.Sprintf(placementv1beta1.ResourceSnapshotNameFmt, crp, index)] {
 			snapshots++
 		}
-		if targets[crp] == m {
+		// The scheduler keeps one binding per placement and cluster.
+		if bindings.of(crp) == m {
 			scheduled++
 		}
 	}
 	return snapshots == n && scheduled == n,
 		fmt.Sprintf("%d/%d placements at snapshot index %d, %d/%d with bindings for all %d clusters", snapshots, n, index, scheduled, n, m)
+}
+
+// bindingCounter counts each placement's bindings as the binding informer
+// reports them. A check of a large fleet's setup would otherwise go through
+// every binding (100 000 at 1000x100) several times a second, taking CPU
+// from the hub on this machine.
+type bindingCounter struct {
+	mu sync.Mutex
+	// placementOf is the placement of each binding, by binding name.
+	placementOf map[string]string
+	counts      map[string]int
+}
+
+func newBindingCounter() *bindingCounter {
+	return &bindingCounter{placementOf: map[string]string{}, counts: map[string]int{}}
+}
+
+// of returns how many bindings placement has.
+func (b *bindingCounter) of(placement string) int {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.counts[placement]
+}
+
+func (b *bindingCounter) set(obj any) {
+	o, ok := obj.(client.Object)
+	if !ok {
+		return
+	}
+	crp := o.GetLabels()[placementv1beta1.PlacementTrackingLabel]
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if old, ok := b.placementOf[o.GetName()]; ok {
+		if old == crp {
+			return
+		}
+		b.counts[old]--
+	}
+	b.placementOf[o.GetName()] = crp
+	b.counts[crp]++
+}
+
+func (b *bindingCounter) remove(obj any) {
+	if d, ok := obj.(toolscache.DeletedFinalStateUnknown); ok {
+		obj = d.Obj
+	}
+	o, ok := obj.(client.Object)
+	if !ok {
+		return
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if old, ok := b.placementOf[o.GetName()]; ok {
+		b.counts[old]--
+		delete(b.placementOf, o.GetName())
+	}
+}
+
+// handler counts the informer's bindings and signals changed after each
+// change.
+func (b *bindingCounter) handler(changed *notifier) toolscache.ResourceEventHandler {
+	return toolscache.ResourceEventHandlerFuncs{
+		AddFunc:    func(obj any) { b.set(obj); changed.signal() },
+		UpdateFunc: func(_, obj any) { b.set(obj); changed.signal() },
+		DeleteFunc: func(obj any) { b.remove(obj); changed.signal() },
+	}
 }
 
 // placementsSettled reports whether every placement's status shows resource
@@ -346,9 +413,10 @@ func unfinishedRuns(ctx context.Context, r client.Reader, tracker *runTracker, n
 }
 
 // watchScenario registers the informers the scenario waits on and returns
-// the notifier they signal.
-func watchScenario(ctx context.Context, c cache.Cache, tracker *runTracker) (*notifier, error) {
+// the notifier they signal and the count of bindings.
+func watchScenario(ctx context.Context, c cache.Cache, tracker *runTracker) (*notifier, *bindingCounter, error) {
 	n := newNotifier()
+	bindings := newBindingCounter()
 	// Bindings are only counted, so the harness watches their metadata: a
 	// rollout writes each binding twice per cluster update, and decoding
 	// whole bindings took CPU from the hub on this machine.
@@ -358,20 +426,25 @@ func watchScenario(ctx context.Context, c cache.Cache, tracker *runTracker) (*no
 	} {
 		inf, err := c.GetInformer(ctx, obj)
 		if err != nil {
-			return nil, fmt.Errorf("getting the %T informer: %w", obj, err)
+			return nil, nil, fmt.Errorf("getting the %T informer: %w", obj, err)
 		}
-		if _, err := inf.AddEventHandler(n.handler()); err != nil {
-			return nil, err
+		handler := n.handler()
+		if _, ok := obj.(*metav1.PartialObjectMetadata); ok {
+			// The counter signals n once it has counted the change.
+			handler = bindings.handler(n)
+		}
+		if _, err := inf.AddEventHandler(handler); err != nil {
+			return nil, nil, err
 		}
 	}
 	inf, err := c.GetInformer(ctx, &placementv1beta1.ClusterStagedUpdateRun{})
 	if err != nil {
-		return nil, fmt.Errorf("getting the ClusterStagedUpdateRun informer: %w", err)
+		return nil, nil, fmt.Errorf("getting the ClusterStagedUpdateRun informer: %w", err)
 	}
 	if _, err := inf.AddEventHandler(tracker.handler()); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return n, nil
+	return n, bindings, nil
 }
 
 // bindingMetadata is the metadata of a ClusterResourceBinding, the form in
@@ -380,10 +453,4 @@ func bindingMetadata() *metav1.PartialObjectMetadata {
 	m := &metav1.PartialObjectMetadata{}
 	m.SetGroupVersionKind(placementv1beta1.GroupVersion.WithKind("ClusterResourceBinding"))
 	return m
-}
-
-func bindingMetadataList() *metav1.PartialObjectMetadataList {
-	l := &metav1.PartialObjectMetadataList{}
-	l.SetGroupVersionKind(placementv1beta1.GroupVersion.WithKind("ClusterResourceBindingList"))
-	return l
 }
