@@ -107,8 +107,13 @@ func (r *Reconciler) Reconcile(ctx context.Context, req reconcile.Request) (reco
 		return reconcile.Result{}, r.cleanUp(ctx, crp)
 	}
 
-	// The finalizer lets the snapshots go before the placement does.
-	if controllerutil.AddFinalizer(crp, placementv1beta1.PlacementCleanupFinalizer) {
+	// The finalizers let the snapshots and the bindings go before the
+	// placement does: ours, and the scheduler's in the same write. The
+	// scheduler would otherwise add its own in a write of its own, racing
+	// this one on every new placement; it removes it once the placement's
+	// bindings are gone.
+	added := controllerutil.AddFinalizer(crp, placementv1beta1.PlacementCleanupFinalizer)
+	if controllerutil.AddFinalizer(crp, placementv1beta1.SchedulerCleanupFinalizer) || added {
 		replaced := crp.ResourceVersion
 		if err := r.client.Update(ctx, crp); err != nil {
 			return reconcile.Result{}, fmt.Errorf("adding finalizer to ClusterResourcePlacement %q: %w", crp.Name, err)

@@ -20,6 +20,7 @@ import (
 	clusterv1beta1 "github.com/flotilla-dev/flotilla/apis/cluster/v1beta1"
 	placementv1beta1 "github.com/flotilla-dev/flotilla/apis/placement/v1beta1"
 	"github.com/flotilla-dev/flotilla/pkg/util/cacheindex"
+	"github.com/flotilla-dev/flotilla/pkg/util/ownwrites"
 )
 
 // Reconciler schedules ClusterResourcePlacements.
@@ -32,13 +33,16 @@ type Reconciler struct {
 	apiReader client.Reader
 	// ownWrites are the binding writes the cache has not shown yet.
 	ownWrites *ownWrites
+	// snapshotWrites are the policy snapshot status writes the cache has
+	// not shown yet.
+	snapshotWrites *ownwrites.Tracker
 }
 
 var _ reconcile.Reconciler = (*Reconciler)(nil)
 
 // NewReconciler returns a scheduler Reconciler.
 func NewReconciler(c client.Client) *Reconciler {
-	return &Reconciler{client: c, apiReader: c, ownWrites: newOwnWrites()}
+	return &Reconciler{client: c, apiReader: c, ownWrites: newOwnWrites(), snapshotWrites: ownwrites.New()}
 }
 
 // +kubebuilder:rbac:groups=placement.kubernetes-fleet.io,resources=clusterresourceplacements,verbs=get;list;watch;update;patch
@@ -63,13 +67,6 @@ func (r *Reconciler) Reconcile(ctx context.Context, req reconcile.Request) (reco
 		return reconcile.Result{}, r.releasePlacement(ctx, crp)
 	}
 
-	// The finalizer keeps the placement until its bindings are deleted.
-	if controllerutil.AddFinalizer(crp, placementv1beta1.SchedulerCleanupFinalizer) {
-		if err := r.client.Update(ctx, crp); err != nil {
-			return reconcile.Result{}, fmt.Errorf("adding finalizer to ClusterResourcePlacement %q: %w", crp.Name, err)
-		}
-	}
-
 	// The scheduler follows the latest policy snapshot; the snapshot watch
 	// brings us back once the placement controller has written one.
 	snapshot, err := r.latestPolicySnapshot(ctx, crp.Name)
@@ -80,8 +77,29 @@ func (r *Reconciler) Reconcile(ctx context.Context, req reconcile.Request) (reco
 		log.V(2).Info("Waiting for the latest scheduling policy snapshot")
 		return reconcile.Result{}, nil
 	}
+
+	// The finalizer keeps the placement until its bindings are deleted. The
+	// placement controller adds it with its own before it writes the first
+	// snapshot, so there is none to add here but on a placement from
+	// before it did; no binding is made before there is a snapshot.
+	if controllerutil.AddFinalizer(crp, placementv1beta1.SchedulerCleanupFinalizer) {
+		if err := r.client.Update(ctx, crp); err != nil {
+			return reconcile.Result{}, fmt.Errorf("adding finalizer to ClusterResourcePlacement %q: %w", crp.Name, err)
+		}
+	}
 	log = log.WithValues("policySnapshot", klog.KObj(snapshot))
 	ctx = ctrl.LoggerInto(ctx, log)
+
+	// A snapshot our cache shows from before our last status write of it
+	// waits for that write's event: a pass right after the one that wrote
+	// it (its own binding creations bring it) would write the same status
+	// again, at the stale version, and fail with a conflict.
+	if stale, err := r.snapshotWrites.Stale(ctx, r.client, snapshot); err != nil || stale {
+		if stale {
+			log.V(4).Info("Waiting for the cache to show our last status write of the policy snapshot", "resourceVersion", snapshot.ResourceVersion)
+		}
+		return reconcile.Result{}, client.IgnoreNotFound(err)
+	}
 
 	// Decisions start from every member cluster and the placement's bindings.
 	// Scheduling only reads the member clusters, so they are not copied out

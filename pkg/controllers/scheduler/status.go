@@ -68,5 +68,6 @@ func (r *Reconciler) writeSnapshotStatus(ctx context.Context, s *placementv1beta
 	if err := r.client.Status().Patch(ctx, updated, client.MergeFromWithOptions(s, client.MergeFromWithOptimisticLock{})); err != nil {
 		return fmt.Errorf("updating the status of ClusterSchedulingPolicySnapshot %q: %w", s.Name, err)
 	}
+	r.snapshotWrites.Wrote(s.Name, s.ResourceVersion)
 	return nil
 }

@@ -34,7 +34,7 @@ func (r *Reconciler) SetupWithManager(mgr ctrl.Manager) error {
 		Named("scheduler").
 		For(&placementv1beta1.ClusterResourcePlacement{}, builder.WithPredicates(updatePredicate(placementChanged))).
 		Watches(&placementv1beta1.ClusterSchedulingPolicySnapshot{}, handlers.EnqueueParentPlacement,
-			builder.WithPredicates(updatePredicate(snapshotChanged))).
+			builder.WithPredicates(predicate.Or[client.Object](updatePredicate(snapshotChanged), r.snapshotWrites.ArrivedPredicate()))).
 		Watches(&placementv1beta1.ClusterResourceBinding{}, handlers.EnqueueParentPlacement,
 			builder.WithPredicates(updatePredicate(bindingChanged))).
 		Watches(&clusterv1beta1.MemberCluster{}, handler.EnqueueRequestsFromMapFunc(r.allPlacements),
@@ -63,7 +63,9 @@ func placementChanged(old, new client.Object) bool {
 	return metaChanged(old, new)
 }
 
-// snapshotChanged ignores status-only writes (our own among them).
+// snapshotChanged ignores status-only writes (our own among them; the
+// event of one a pass waits for comes through snapshotWrites'
+// ArrivedPredicate).
 func snapshotChanged(old, new client.Object) bool {
 	return old.GetGeneration() != new.GetGeneration() ||
 		!maps.Equal(old.GetLabels(), new.GetLabels()) ||

@@ -89,6 +89,11 @@ var _ = Describe("Scheduling policy snapshots", func() {
 		Expect(k8sClient.Create(ctx, crp)).To(Succeed())
 		Eventually(snapshotsOf("short-lived")).WithTimeout(timeout).WithPolling(interval).
 			Should(Equal(map[string]string{"short-lived-0": "latest=true index=0 count="}))
+		// The placement controller added the scheduler's finalizer with its
+		// own, before it wrote the snapshot.
+		got := &placementv1beta1.ClusterResourcePlacement{}
+		Expect(k8sClient.Get(ctx, types.NamespacedName{Name: "short-lived"}, got)).To(Succeed())
+		Expect(got.Finalizers).To(ConsistOf(placementv1beta1.PlacementCleanupFinalizer, placementv1beta1.SchedulerCleanupFinalizer))
 
 		Expect(k8sClient.Delete(ctx, &placementv1beta1.ClusterSchedulingPolicySnapshot{ObjectMeta: metav1.ObjectMeta{Name: "short-lived-0"}})).To(Succeed())
 		Eventually(snapshotsOf("short-lived")).WithTimeout(timeout).WithPolling(interval).

@@ -16,6 +16,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/envtest"
 
 	"github.com/flotilla-dev/flotilla/pkg/controllers/placement"
+	"github.com/flotilla-dev/flotilla/pkg/controllers/scheduler"
 	"github.com/flotilla-dev/flotilla/pkg/selection"
 	"github.com/flotilla-dev/flotilla/test/integration/framework"
 )
@@ -49,7 +50,13 @@ var _ = BeforeSuite(func() {
 		if err != nil {
 			return err
 		}
-		return placement.NewReconciler(mgr.GetClient(), selector).SetupWithManager(mgr)
+		if err := placement.NewReconciler(mgr.GetClient(), selector).SetupWithManager(mgr); err != nil {
+			return err
+		}
+		// The placement controller adds the scheduler's finalizer with its
+		// own, and the scheduler lets a deleted placement go: there are no
+		// member clusters here, so it makes no bindings.
+		return scheduler.NewReconciler(mgr.GetClient()).SetupWithManager(mgr)
 	})
 })
 
