@@ -18,8 +18,7 @@ const maxCreateBatch = 16
 // scheduler's own write, those of a failing batch too; the next pass picks
 // up from what the cache then shows.
 func (r *Reconciler) createBindings(ctx context.Context, placement, snapshotName string, decisions []placementv1beta1.ClusterDecision) error {
-	_, err := batch.SlowStart(len(decisions), maxCreateBatch, func(i int) error {
+	return batch.SlowStart(len(decisions), maxCreateBatch, func(i int) error {
 		return r.createBinding(ctx, placement, snapshotName, decisions[i])
 	})
-	return err
 }

@@ -421,7 +421,7 @@ const maxStartBatch = 16
 // that failed.
 func (p *pass) startClusters(ctx context.Context, f *fleet, clusters []*placementv1beta1.ClusterUpdatingStatus, target string) ([]*placementv1beta1.ClusterResourceBinding, error) {
 	written := make([]*placementv1beta1.ClusterResourceBinding, len(clusters))
-	_, err := batch.SlowStart(len(clusters), maxStartBatch, func(i int) error {
+	err := batch.SlowStart(len(clusters), maxStartBatch, func(i int) error {
 		b, err := p.startCluster(ctx, f.bindings[clusters[i].ClusterName], target)
 		written[i] = b
 		return err

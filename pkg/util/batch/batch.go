@@ -14,18 +14,18 @@ import (
 // SlowStart calls fn for 0..n-1 in batches of 1, 2, 4, ... calls at once,
 // at most most at once. A batch runs to its end even when a call of it
 // fails, so that every write that was made can be recorded; SlowStart then
-// stops and returns the batch's errors joined. It returns how many calls
-// were made: the calls from that number on were not tried.
-func SlowStart(n, most int, fn func(i int) error) (int, error) {
+// stops, leaving the calls after that batch untried, and returns the
+// batch's errors joined.
+func SlowStart(n, most int, fn func(i int) error) error {
 	done := 0
 	for size := 1; done < n; size = min(2*size, most) {
 		batch := min(size, n-done)
 		if err := parallel(done, batch, fn); err != nil {
-			return done + batch, err
+			return err
 		}
 		done += batch
 	}
-	return done, nil
+	return nil
 }
 
 // parallel calls fn for from..from+n-1 at once and returns their errors joined.
