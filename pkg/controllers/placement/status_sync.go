@@ -86,8 +86,9 @@ func (r *Reconciler) reportInvalidSelectors(ctx context.Context, crp *placementv
 // server a JSON round trip of the stored object on top of the update. Only
 // this controller writes a placement's status, and a reconcile waits until
 // the cache shows its last write (see Reconcile), so a conflict comes only
-// from another writer of the placement, such as the scheduler adding its
-// finalizer; the retry reads the placement again.
+// from another writer of the placement, such as a user changing its spec
+// (this controller adds the scheduler's finalizer with its own); the retry
+// reads the placement again.
 func (r *Reconciler) writeStatus(ctx context.Context, crp *placementv1beta1.ClusterResourcePlacement, status placementv1beta1.PlacementStatus) (time.Duration, error) {
 	if statusEqual(&crp.Status, &status) {
 		return 0, nil
